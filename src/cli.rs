@@ -1,0 +1,177 @@
+//! Command-line definitions (clap). Also used to generate completions and man pages.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use crate::error::EXIT_CODES_HELP;
+
+/// Copy your Fitbit data into VictoriaMetrics, one pass per run.
+///
+/// Each run fetches what is missing from the Fitbit Web API, writes it to VictoriaMetrics as
+/// Prometheus samples, records what was written in DATA_DIR/sync_state.json, and exits.
+/// Start it from systemd timers or cron.
+#[derive(Debug, Parser)]
+#[command(name = "syncbit", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options of every command. Each also reads the environment variable named in its help.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else
+    /// ~/.local/state/syncbit]
+    #[arg(long, global = true, env = "DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// More output (-v: debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only warnings and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended)
+    /// [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]
+    #[arg(long, global = true, value_name = "URL")]
+    pub victoria_endpoint: Option<String>,
+
+    /// Value of the `user` label on every series [default: default]
+    #[arg(long, global = true, env = "FITBIT_USER_ID", value_name = "NAME")]
+    pub user_id: Option<String>,
+
+    /// IANA time zone of the user's days, overriding the Fitbit profile's (e.g. Europe/Berlin)
+    #[arg(long, global = true, env = "SYNCBIT_TIMEZONE", value_name = "ZONE")]
+    pub timezone: Option<String>,
+
+    /// Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token
+    #[arg(long, global = true, env = "FITBIT_API_BASE_URL", value_name = "URL")]
+    pub api_base_url: Option<String>,
+
+    /// Also write today's partial data: true or false [default: true]
+    #[arg(long, global = true, env = "INCLUDE_TODAY_DATA", value_name = "BOOL")]
+    pub include_today: Option<String>,
+
+    /// Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min
+    /// [default: 5min]
+    #[arg(
+        long,
+        global = true,
+        env = "INTRADAY_DETAIL_LEVEL",
+        value_name = "LEVEL"
+    )]
+    pub intraday_detail_level: Option<String>,
+
+    /// Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]
+    #[arg(
+        long,
+        global = true,
+        env = "INTRADAY_HEART_RATE_DETAIL",
+        value_name = "LEVEL"
+    )]
+    pub intraday_heart_rate_detail: Option<String>,
+
+    /// Comma list of steps,calories,distance,elevation,floors,heart_rate
+    /// [default: steps,calories,distance,heart_rate]
+    #[arg(long, global = true, env = "INTRADAY_RESOURCES", value_name = "LIST")]
+    pub intraday_resources: Option<String>,
+
+    /// Seconds to wait for another syncbit run on the same DATA_DIR to finish
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECONDS")]
+    pub lock_timeout: u64,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Daily summaries of the recent days that are not complete yet
+    ///
+    /// Yesterday and today (INCLUDE_TODAY_DATA=false leaves today out), plus days missed since
+    /// the last run, at most 7 days back. A day is complete once the device has synced past
+    /// its end. With ENABLE_INTRADAY_COLLECTION=true this also runs the sync-intraday pass.
+    #[command(
+        after_help = "Examples:\n  syncbit sync\n  syncbit --dry-run sync | head\n  INCLUDE_TODAY_DATA=false syncbit sync"
+    )]
+    Sync,
+
+    /// Intraday series of the recent days that are not complete yet
+    ///
+    /// Yesterday, and today up to the device's last sync when INCLUDE_TODAY_DATA is on, plus
+    /// days missed since the last run (at most 7 days back).
+    #[command(
+        after_help = "Examples:\n  syncbit sync-intraday\n  INTRADAY_HEART_RATE_DETAIL=1sec syncbit sync-intraday"
+    )]
+    SyncIntraday,
+
+    /// Daily summaries (and with --intraday, intraday series) of past days; resumable
+    ///
+    /// Without --days or --from: daily data from BACKFILL_START_DATE (or the account's first
+    /// day), intraday data for the last INTRADAY_BACKFILL_DAYS days. An interrupted or
+    /// rate-limited backfill continues where it stopped on the next run.
+    #[command(
+        after_help = "Examples:\n  syncbit backfill --days 30\n  syncbit backfill --intraday --days 7\n  syncbit backfill --from 2024-01-01 --to 2024-03-31"
+    )]
+    Backfill(BackfillArgs),
+
+    /// Show or reset what syncbit has recorded as written
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+/// `syncbit backfill` options.
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// Also fetch intraday series (also on when ENABLE_INTRADAY_BACKFILL=true)
+    #[arg(long)]
+    pub intraday: bool,
+
+    /// The N days before today
+    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"])]
+    pub days: Option<u32>,
+
+    /// First day, YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Last day, YYYY-MM-DD [default: yesterday]
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+
+    /// Stop when the hour's remaining request budget falls to N, leaving it to the timers
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub reserve: u64,
+}
+
+/// `syncbit state` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Print what has been written, per family and resource
+    #[command(
+        after_help = "Examples:\n  syncbit state show\n  syncbit state show --json | jq .intraday"
+    )]
+    Show {
+        /// The raw state file as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget progress so the next runs fetch again (data in VictoriaMetrics stays)
+    #[command(after_help = "Examples:\n  syncbit state reset --intraday\n  syncbit state reset")]
+    Reset {
+        /// Only daily progress
+        #[arg(long, conflicts_with = "intraday")]
+        daily: bool,
+        /// Only intraday progress
+        #[arg(long)]
+        intraday: bool,
+    },
+}

@@ -1,0 +1,100 @@
+//! `syncbit state show|reset`.
+
+use std::collections::BTreeMap;
+
+use crate::cli::{Global, StateCommand};
+use crate::error::Exit;
+use crate::fsutil::lock_dir;
+use crate::state::{StateFile, Status};
+
+/// Run `state show` or `state reset`.
+pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
+    let cfg = crate::config::load(g, false, false)?;
+    crate::config::check_dir(&cfg.data_dir)?;
+    let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
+    let mut sf = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
+    match c {
+        StateCommand::Show { json } => {
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&sf.state).expect("state serializes")
+                );
+            } else {
+                print!("{}", describe(&sf));
+            }
+        }
+        StateCommand::Reset { daily, intraday } => {
+            let (d, i) = match (daily, intraday) {
+                (false, false) => (true, true),
+                (d, i) => (*d, *i),
+            };
+            if d {
+                sf.state.daily.clear();
+                sf.state.daily_complete_through = None;
+                sf.state.devices_written.clear();
+            }
+            if i {
+                sf.state.intraday.clear();
+            }
+            sf.save()
+                .map_err(|e| Exit::failure(format!("cannot write {}: {e}", sf.path.display())))?;
+            crate::info!(
+                "forgot {} progress in {}; data in VictoriaMetrics stays",
+                match (d, i) {
+                    (true, true) => "daily and intraday",
+                    (true, false) => "daily",
+                    _ => "intraday",
+                },
+                sf.path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A human summary: per family/resource, complete and partial day counts and the newest
+/// complete day.
+pub fn describe(sf: &StateFile) -> String {
+    let s = &sf.state;
+    let mut out = format!("state file: {}\n", sf.path.display());
+    out += &format!(
+        "time zone: {}\n",
+        s.profile_timezone.as_deref().unwrap_or("(not read yet)")
+    );
+    if let Some(t) = s.last_sync {
+        out += &format!("last run that wrote data: {}\n", t.to_rfc3339());
+    }
+    if let Some(t) = s.rate_limited_until {
+        out += &format!("rate limit: paused until {}\n", t.to_rfc3339());
+    }
+    if let Some(d) = s.daily_complete_through {
+        out += &format!("daily complete through {d} (migrated)\n");
+    }
+    for (title, map) in [("daily", &s.daily), ("intraday", &s.intraday)] {
+        let mut rows: BTreeMap<&str, (usize, usize, Option<chrono::NaiveDate>)> = BTreeMap::new();
+        for (day, items) in map {
+            for (k, p) in items {
+                let row = rows.entry(k.as_str()).or_default();
+                match p.status {
+                    Status::Complete => {
+                        row.0 += 1;
+                        row.2 = Some(*day);
+                    }
+                    Status::Partial => row.1 += 1,
+                }
+            }
+        }
+        out += &format!("{title}:\n");
+        if rows.is_empty() {
+            out += "  nothing written yet\n";
+        }
+        for (k, (c, p, newest)) in rows {
+            out += &format!(
+                "  {k:<16} {c:>5} complete, {p} partial, newest complete {}\n",
+                newest.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+            );
+        }
+    }
+    out
+}

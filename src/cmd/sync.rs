@@ -1,0 +1,27 @@
+//! `syncbit sync`: daily summaries of the recent days that are not complete yet.
+
+use crate::cli::Global;
+use crate::error::Exit;
+use crate::pipeline::{Job, Pipeline};
+
+/// Run `sync`; with `ENABLE_INTRADAY_COLLECTION=true` also the intraday pass.
+pub fn run(g: &Global) -> Result<(), Exit> {
+    let cfg = crate::config::load(g, true, true)?;
+    let with_intraday = cfg.intraday_with_sync;
+    let mut p = Pipeline::open(cfg, 0)?;
+    let mut jobs = Vec::new();
+    for day in p.recent_days(false) {
+        for f in &p.cfg.families {
+            jobs.push(Job::Daily(*f, day));
+        }
+    }
+    if p.cfg.collect_devices {
+        jobs.push(Job::Devices);
+    }
+    p.run(jobs, "sync")?;
+    if with_intraday {
+        let jobs = super::sync_intraday::plan(&p);
+        p.run(jobs, "sync-intraday")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! `syncbit sync-intraday`: intraday series of the recent days that are not complete yet.
+
+use crate::cli::Global;
+use crate::error::Exit;
+use crate::pipeline::{Job, Pipeline};
+
+/// The intraday jobs of the recent days, newest day first.
+pub fn plan(p: &Pipeline) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for day in p.recent_days(true).into_iter().rev() {
+        for r in &p.cfg.intraday_resources {
+            jobs.push(Job::Intraday(*r, day));
+        }
+    }
+    jobs
+}
+
+/// Run `sync-intraday`.
+pub fn run(g: &Global) -> Result<(), Exit> {
+    let cfg = crate::config::load(g, true, true)?;
+    let mut p = Pipeline::open(cfg, 0)?;
+    let jobs = plan(&p);
+    p.run(jobs, "sync-intraday")?;
+    Ok(())
+}

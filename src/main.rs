@@ -1,0 +1,36 @@
+//! The syncbit command: parse, run, map errors to exit codes.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+use syncbit::cli::{Cli, Command};
+use syncbit::error::{Exit, FAILURE};
+
+fn run(cli: &Cli) -> Result<(), Exit> {
+    match &cli.command {
+        Command::Sync => syncbit::cmd::sync::run(&cli.global),
+        Command::SyncIntraday => syncbit::cmd::sync_intraday::run(&cli.global),
+        Command::Backfill(a) => syncbit::cmd::backfill::run(&cli.global, a),
+        Command::State(c) => syncbit::cmd::state::run(&cli.global, c),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    syncbit::log::init(syncbit::config::log_level(
+        cli.global.verbose,
+        cli.global.quiet,
+    ));
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let level = if e.code == FAILURE || e.code == syncbit::error::USAGE {
+                syncbit::log::Level::Error
+            } else {
+                syncbit::log::Level::Warn
+            };
+            syncbit::log::write(level, format_args!("{}", e.message));
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The metric mapping: every value syncbit writes, its Prometheus name, unit and source.
+//!
+//! Names are the predecessor's (dashboards depend on them). Every series also carries the label
+//! `user` (from `FITBIT_USER_ID`). Data that is not measured by one device carries no `device`
+//! label (the predecessor's constant `device="charge6"` is gone).
+
+/// One row of the mapping table.
+#[derive(Debug)]
+pub struct MetricDef {
+    /// Prometheus metric name.
+    pub name: &'static str,
+    /// Unit of the value.
+    pub unit: &'static str,
+    /// Extra labels besides `user`.
+    pub labels: &'static str,
+    /// Where the value comes from in the Fitbit Web API.
+    pub source: &'static str,
+    /// The `COLLECT_*` family or intraday resource it belongs to.
+    pub family: &'static str,
+}
+
+/// Every metric syncbit writes. Index with [`Metric::def`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(usize)]
+pub enum Metric {
+    /// Steps that day.
+    StepsTotal,
+    /// Distance that day, km.
+    DistanceKm,
+    /// Calories burned that day, kcal.
+    CaloriesTotal,
+    /// Minutes per activity level; label `type`.
+    ActiveMinutes,
+    /// Resting heart rate, bpm.
+    RestingHeartRateBpm,
+    /// Minutes per heart-rate zone; label `zone`.
+    HeartRateZoneMinutes,
+    /// kcal per heart-rate zone; label `zone`.
+    HeartRateZoneCalories,
+    /// Minutes asleep that night.
+    SleepMinutesTotal,
+    /// Minutes per sleep stage; label `stage`.
+    SleepStageMinutes,
+    /// SpO2 average, percent.
+    Spo2AvgPercent,
+    /// SpO2 minimum, percent.
+    Spo2MinPercent,
+    /// SpO2 maximum, percent.
+    Spo2MaxPercent,
+    /// Breathing rate during sleep, breaths per minute.
+    BreathingRateBpm,
+    /// Heart-rate variability (daily RMSSD), ms.
+    HrvRmssdMs,
+    /// VO2 max, ml/kg/min.
+    Vo2Max,
+    /// Nightly skin temperature relative to baseline, °C.
+    TempSkinRelativeCelsius,
+    /// Device battery level, percent; labels `device_id`, `device_type`.
+    DeviceBatteryPercent,
+    /// Device last sync time, Unix seconds; labels `device_id`, `device_type`.
+    DeviceLastSyncTimestamp,
+    /// Intraday steps per interval.
+    StepsIntraday,
+    /// Intraday kcal per interval.
+    CaloriesIntraday,
+    /// Intraday km per interval.
+    DistanceIntraday,
+    /// Intraday metres climbed per interval.
+    ElevationIntraday,
+    /// Intraday floors per interval.
+    FloorsIntraday,
+    /// Intraday heart rate, bpm (interval average, or the device's own sample at `1sec`).
+    HeartRateIntraday,
+}
+
+macro_rules! row {
+    ($name:literal, $unit:literal, $labels:literal, $family:literal, $source:literal) => {
+        MetricDef {
+            name: $name,
+            unit: $unit,
+            labels: $labels,
+            family: $family,
+            source: $source,
+        }
+    };
+}
+
+/// The mapping table, in the order of [`Metric`].
+pub static TABLE: &[MetricDef] = &[
+    row!(
+        "fitbit_steps_total",
+        "steps",
+        "",
+        "activity",
+        "GET /1/user/-/activities/date/D.json summary.steps"
+    ),
+    row!(
+        "fitbit_distance_km",
+        "km",
+        "",
+        "activity",
+        "summary.distances[activity=total].distance"
+    ),
+    row!(
+        "fitbit_calories_total",
+        "kcal",
+        "",
+        "activity",
+        "summary.caloriesOut"
+    ),
+    row!(
+        "fitbit_active_minutes",
+        "minutes",
+        "type",
+        "activity",
+        "summary.{sedentary,lightlyActive,fairlyActive,veryActive}Minutes"
+    ),
+    row!(
+        "fitbit_resting_heart_rate_bpm",
+        "bpm",
+        "",
+        "heart",
+        "GET /1/user/-/activities/heart/date/D/1d.json value.restingHeartRate"
+    ),
+    row!(
+        "fitbit_heart_rate_zone_minutes",
+        "minutes",
+        "zone",
+        "heart",
+        "value.heartRateZones[].minutes"
+    ),
+    row!(
+        "fitbit_heart_rate_zone_calories",
+        "kcal",
+        "zone",
+        "heart",
+        "value.heartRateZones[].caloriesOut"
+    ),
+    row!(
+        "fitbit_sleep_minutes_total",
+        "minutes",
+        "",
+        "sleep",
+        "GET /1.2/user/-/sleep/date/D.json summary.totalMinutesAsleep"
+    ),
+    row!(
+        "fitbit_sleep_stage_minutes",
+        "minutes",
+        "stage",
+        "sleep",
+        "summary.stages.{deep,light,rem,wake}"
+    ),
+    row!(
+        "fitbit_spo2_avg_percent",
+        "percent",
+        "",
+        "spo2",
+        "GET /1/user/-/spo2/date/D.json value.avg"
+    ),
+    row!(
+        "fitbit_spo2_min_percent",
+        "percent",
+        "",
+        "spo2",
+        "value.min"
+    ),
+    row!(
+        "fitbit_spo2_max_percent",
+        "percent",
+        "",
+        "spo2",
+        "value.max"
+    ),
+    row!(
+        "fitbit_breathing_rate_bpm",
+        "breaths/min",
+        "",
+        "breathing_rate",
+        "GET /1/user/-/br/date/D.json br[].value.breathingRate"
+    ),
+    row!(
+        "fitbit_hrv_rmssd_ms",
+        "ms",
+        "",
+        "hrv",
+        "GET /1/user/-/hrv/date/D.json hrv[].value.dailyRmssd"
+    ),
+    row!(
+        "fitbit_vo2_max",
+        "ml/kg/min",
+        "",
+        "cardio_fitness",
+        "GET /1/user/-/cardioscore/date/D.json cardioScore[].value.vo2Max (midpoint of a range)"
+    ),
+    row!(
+        "fitbit_temp_skin_relative_celsius",
+        "°C",
+        "",
+        "temperature",
+        "GET /1/user/-/temp/skin/date/D.json tempSkin[].value.nightlyRelative"
+    ),
+    row!(
+        "fitbit_device_battery_percent",
+        "percent",
+        "device_id,device_type",
+        "devices",
+        "GET /1/user/-/devices.json batteryLevel"
+    ),
+    row!(
+        "fitbit_device_last_sync_timestamp",
+        "seconds",
+        "device_id,device_type",
+        "devices",
+        "devices.json lastSyncTime"
+    ),
+    row!(
+        "fitbit_steps_intraday",
+        "steps",
+        "",
+        "steps",
+        "GET /1/user/-/activities/steps/date/D/1d/DETAIL.json"
+    ),
+    row!(
+        "fitbit_calories_intraday",
+        "kcal",
+        "",
+        "calories",
+        "GET /1/user/-/activities/calories/date/D/1d/DETAIL.json"
+    ),
+    row!(
+        "fitbit_distance_intraday",
+        "km",
+        "",
+        "distance",
+        "GET /1/user/-/activities/distance/date/D/1d/DETAIL.json"
+    ),
+    row!(
+        "fitbit_elevation_intraday",
+        "m",
+        "",
+        "elevation",
+        "GET /1/user/-/activities/elevation/date/D/1d/DETAIL.json"
+    ),
+    row!(
+        "fitbit_floors_intraday",
+        "floors",
+        "",
+        "floors",
+        "GET /1/user/-/activities/floors/date/D/1d/DETAIL.json"
+    ),
+    row!(
+        "fitbit_heart_rate_intraday",
+        "bpm",
+        "",
+        "heart_rate",
+        "GET /1/user/-/activities/heart/date/D/1d/DETAIL.json"
+    ),
+];
+
+impl Metric {
+    /// This metric's row of [`TABLE`].
+    pub fn def(self) -> &'static MetricDef {
+        &TABLE[self as usize]
+    }
+    /// The Prometheus metric name.
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+}
+
+/// A label name → value pair; the name is one of the table's label names.
+pub type Label = (&'static str, String);
+
+/// The value of a `zone`, `stage` or `type` label: lower case, spaces and dashes as `_`
+/// (`"Fat Burn"` → `fat_burn`).
+pub fn label_value(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_enum() {
+        assert_eq!(TABLE.len(), Metric::HeartRateIntraday as usize + 1);
+        assert_eq!(
+            Metric::HeartRateIntraday.name(),
+            "fitbit_heart_rate_intraday"
+        );
+        assert_eq!(
+            Metric::DeviceLastSyncTimestamp.name(),
+            "fitbit_device_last_sync_timestamp"
+        );
+        for d in TABLE {
+            assert!(
+                d.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            );
+        }
+    }
+
+    #[test]
+    fn zone_names() {
+        assert_eq!(label_value("Out of Range"), "out_of_range");
+        assert_eq!(label_value("Fat Burn"), "fat_burn");
+    }
+}

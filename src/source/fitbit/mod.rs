@@ -1,0 +1,400 @@
+//! The Fitbit Web API as a [`Source`]: endpoints, response shapes and their mapping to
+//! readings. Values may arrive as JSON strings or numbers; a missing optional field skips that
+//! one reading.
+
+pub mod client;
+pub mod tokens;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde_json::Value;
+
+use crate::metrics::{Metric, label_value};
+use crate::source::{At, Detail, Device, Family, Profile, Reading, Resource, Source, SourceError};
+use client::Client;
+
+/// The Fitbit Web API source.
+pub struct FitbitSource {
+    /// The HTTP client (tokens, quota).
+    pub client: Client,
+}
+
+/// A number that may be a JSON number or a string holding one.
+pub fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|x| x.is_finite())
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The value of `key` in the first item of `list` whose `dateTime` is `day` (or the first
+/// item when none carries a date).
+fn day_item<'a>(list: Option<&'a Value>, day: NaiveDate) -> Option<&'a Value> {
+    let items = list?.as_array()?;
+    let d = date(day);
+    items
+        .iter()
+        .find(|i| i.get("dateTime").and_then(Value::as_str) == Some(d.as_str()))
+        .or_else(|| {
+            items
+                .first()
+                .filter(|i| i.get("dateTime").and_then(Value::as_str).is_none())
+        })
+}
+
+/// Readings of `GET /1/user/-/activities/date/D.json`: steps, total distance, calories out,
+/// active minutes per level.
+pub fn parse_activity(body: &Value, day: NaiveDate) -> Vec<Reading> {
+    let mut out = Vec::new();
+    let Some(s) = body.get("summary") else {
+        return out;
+    };
+    if let Some(v) = s.get("steps").and_then(num) {
+        out.push(Reading::day(Metric::StepsTotal, day, v));
+    }
+    if let Some(v) = s
+        .get("distances")
+        .and_then(Value::as_array)
+        .and_then(|d| {
+            d.iter()
+                .find(|i| i.get("activity").and_then(Value::as_str) == Some("total"))
+        })
+        .and_then(|i| i.get("distance"))
+        .and_then(num)
+    {
+        out.push(Reading::day(Metric::DistanceKm, day, v));
+    }
+    if let Some(v) = s.get("caloriesOut").and_then(num) {
+        out.push(Reading::day(Metric::CaloriesTotal, day, v));
+    }
+    for (field, level) in [
+        ("sedentaryMinutes", "sedentary"),
+        ("lightlyActiveMinutes", "lightly_active"),
+        ("fairlyActiveMinutes", "fairly_active"),
+        ("veryActiveMinutes", "very_active"),
+    ] {
+        if let Some(v) = s.get(field).and_then(num) {
+            let mut r = Reading::day(Metric::ActiveMinutes, day, v);
+            r.labels.push(("type", level.to_string()));
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Readings of one `activities-heart` item: resting heart rate and zone minutes/calories.
+/// Accepts the zones nested under `value` and the flattened form with zones at the top.
+pub fn parse_heart_item(item: &Value, day: NaiveDate) -> Vec<Reading> {
+    let mut out = Vec::new();
+    let v = match item.get("value") {
+        Some(v) if v.is_object() => v,
+        _ => item,
+    };
+    if let Some(r) = v.get("restingHeartRate").and_then(num) {
+        out.push(Reading::day(Metric::RestingHeartRateBpm, day, r));
+    }
+    for z in v
+        .get("heartRateZones")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = z.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let zone = label_value(name);
+        if let Some(m) = z.get("minutes").and_then(num) {
+            let mut r = Reading::day(Metric::HeartRateZoneMinutes, day, m);
+            r.labels.push(("zone", zone.clone()));
+            out.push(r);
+        }
+        if let Some(c) = z.get("caloriesOut").and_then(num) {
+            let mut r = Reading::day(Metric::HeartRateZoneCalories, day, c);
+            r.labels.push(("zone", zone));
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Readings of `GET /1.2/user/-/sleep/date/D.json`: minutes asleep and minutes per stage
+/// (`summary.stages`; absent for classic-only nights).
+pub fn parse_sleep(body: &Value, day: NaiveDate) -> Vec<Reading> {
+    let mut out = Vec::new();
+    let Some(s) = body.get("summary") else {
+        return out;
+    };
+    let records = s.get("totalSleepRecords").and_then(num);
+    let logs = body
+        .get("sleep")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if records == Some(0.0) && logs == 0 {
+        return out; // no sleep logged that night: write nothing rather than zeros
+    }
+    if let Some(v) = s.get("totalMinutesAsleep").and_then(num) {
+        out.push(Reading::day(Metric::SleepMinutesTotal, day, v));
+    }
+    if let Some(stages) = s.get("stages").and_then(Value::as_object) {
+        for stage in ["deep", "light", "rem", "wake"] {
+            if let Some(v) = stages.get(stage).and_then(num) {
+                let mut r = Reading::day(Metric::SleepStageMinutes, day, v);
+                r.labels.push(("stage", stage.to_string()));
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// Readings of `GET /1/user/-/spo2/date/D.json` (an object, or a list in the range form).
+pub fn parse_spo2(body: &Value, day: NaiveDate) -> Vec<Reading> {
+    let item = if body.is_array() {
+        day_item(Some(body), day)
+    } else {
+        Some(body)
+    };
+    let mut out = Vec::new();
+    if let Some(v) = item.and_then(|i| i.get("value")) {
+        for (k, m) in [
+            ("avg", Metric::Spo2AvgPercent),
+            ("min", Metric::Spo2MinPercent),
+            ("max", Metric::Spo2MaxPercent),
+        ] {
+            if let Some(x) = v.get(k).and_then(num) {
+                out.push(Reading::day(m, day, x));
+            }
+        }
+    }
+    out
+}
+
+/// The midpoint of a VO2 max value: `"44-48"` → 46, `"43"` → 43.
+pub fn vo2_max(v: &Value) -> Option<f64> {
+    if let Some(s) = v.as_str() {
+        if let Some((a, b)) = s.split_once('-') {
+            let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
+            return Some((a + b) / 2.0);
+        }
+    }
+    num(v)
+}
+
+/// A single-value family: `<list key>[dateTime=D].value.<field>`.
+fn parse_single(
+    body: &Value,
+    day: NaiveDate,
+    list: &str,
+    field: &str,
+    metric: Metric,
+) -> Vec<Reading> {
+    day_item(body.get(list), day)
+        .and_then(|i| i.get("value"))
+        .and_then(|v| v.get(field))
+        .and_then(|v| {
+            if metric == Metric::Vo2Max {
+                vo2_max(v)
+            } else {
+                num(v)
+            }
+        })
+        .map(|x| vec![Reading::day(metric, day, x)])
+        .unwrap_or_default()
+}
+
+/// The wall-clock points of an intraday dataset (`activities-<res>-intraday.dataset`) of `day`.
+pub fn parse_intraday(body: &Value, key: &str, resource: Resource, day: NaiveDate) -> Vec<Reading> {
+    let metric = resource.metric();
+    let dataset = body
+        .get(format!("activities-{key}-intraday"))
+        .and_then(|i| i.get("dataset"))
+        .and_then(Value::as_array);
+    let mut out = Vec::with_capacity(dataset.map_or(0, Vec::len));
+    for p in dataset.into_iter().flatten() {
+        let (Some(t), Some(v)) = (
+            p.get("time").and_then(Value::as_str),
+            p.get("value").and_then(num),
+        ) else {
+            continue;
+        };
+        let Ok(time) = NaiveTime::parse_from_str(t, "%H:%M:%S") else {
+            continue;
+        };
+        out.push(Reading {
+            metric,
+            labels: Vec::new(),
+            at: At::Local(NaiveDateTime::new(day, time)),
+            value: v,
+        });
+    }
+    out
+}
+
+impl FitbitSource {
+    fn get(&mut self, path: &str) -> Result<Value, SourceError> {
+        self.client.get_json(path)
+    }
+}
+
+impl Source for FitbitSource {
+    fn profile(&mut self) -> Result<Profile, SourceError> {
+        let body = self.get("/1/user/-/profile.json")?;
+        let user = body.get("user");
+        let timezone = user
+            .and_then(|u| u.get("timezone"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| SourceError::Invalid("the Fitbit profile has no user.timezone".into()))?
+            .to_string();
+        let member_since = user
+            .and_then(|u| u.get("memberSince"))
+            .and_then(Value::as_str)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+        Ok(Profile {
+            timezone,
+            member_since,
+        })
+    }
+
+    fn devices(&mut self) -> Result<Vec<Device>, SourceError> {
+        let body = self.get("/1/user/-/devices.json")?;
+        let mut out = Vec::new();
+        for d in body.as_array().into_iter().flatten() {
+            let id = match d.get("id") {
+                Some(Value::String(s)) => s.clone(),
+                Some(v @ Value::Number(_)) => v.to_string(),
+                _ => continue,
+            };
+            out.push(Device {
+                id,
+                model: d
+                    .get("deviceVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown")
+                    .to_string(),
+                battery_percent: d.get("batteryLevel").and_then(num),
+                last_sync: d
+                    .get("lastSyncTime")
+                    .and_then(Value::as_str)
+                    .and_then(|s| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()),
+            });
+        }
+        Ok(out)
+    }
+
+    fn daily(&mut self, family: Family, day: NaiveDate) -> Result<Vec<Reading>, SourceError> {
+        let d = date(day);
+        Ok(match family {
+            Family::Activity => parse_activity(
+                &self.get(&format!("/1/user/-/activities/date/{d}.json"))?,
+                day,
+            ),
+            Family::Heart => {
+                let body = self.get(&format!("/1/user/-/activities/heart/date/{d}/1d.json"))?;
+                day_item(body.get("activities-heart"), day)
+                    .map(|i| parse_heart_item(i, day))
+                    .unwrap_or_default()
+            }
+            Family::Sleep => {
+                parse_sleep(&self.get(&format!("/1.2/user/-/sleep/date/{d}.json"))?, day)
+            }
+            Family::Spo2 => parse_spo2(&self.get(&format!("/1/user/-/spo2/date/{d}.json"))?, day),
+            Family::BreathingRate => parse_single(
+                &self.get(&format!("/1/user/-/br/date/{d}.json"))?,
+                day,
+                "br",
+                "breathingRate",
+                Metric::BreathingRateBpm,
+            ),
+            Family::Hrv => parse_single(
+                &self.get(&format!("/1/user/-/hrv/date/{d}.json"))?,
+                day,
+                "hrv",
+                "dailyRmssd",
+                Metric::HrvRmssdMs,
+            ),
+            Family::CardioFitness => parse_single(
+                &self.get(&format!("/1/user/-/cardioscore/date/{d}.json"))?,
+                day,
+                "cardioScore",
+                "vo2Max",
+                Metric::Vo2Max,
+            ),
+            Family::Temperature => parse_single(
+                &self.get(&format!("/1/user/-/temp/skin/date/{d}.json"))?,
+                day,
+                "tempSkin",
+                "nightlyRelative",
+                Metric::TempSkinRelativeCelsius,
+            ),
+        })
+    }
+
+    fn intraday(
+        &mut self,
+        resource: Resource,
+        day: NaiveDate,
+        detail: Detail,
+    ) -> Result<Vec<Reading>, SourceError> {
+        let key = match resource {
+            Resource::HeartRate => "heart",
+            other => other.key(),
+        };
+        let path = format!(
+            "/1/user/-/activities/{key}/date/{}/1d/{}.json",
+            date(day),
+            detail.as_str()
+        );
+        let body = self.get(&path)?;
+        Ok(parse_intraday(&body, key, resource, day))
+    }
+
+    fn requests(&self) -> u64 {
+        self.client.requests
+    }
+
+    fn budget_left(&self) -> Option<u64> {
+        self.client.quota.remaining
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_strings_or_numbers() {
+        assert_eq!(num(&Value::from("8423")), Some(8423.0));
+        assert_eq!(num(&Value::from(1.5)), Some(1.5));
+        assert_eq!(num(&Value::from("n/a")), None);
+        assert_eq!(vo2_max(&Value::from("44-48")), Some(46.0));
+        assert_eq!(vo2_max(&Value::from("43")), Some(43.0));
+    }
+
+    #[test]
+    fn total_distance_is_found_by_name() {
+        let body: Value = serde_json::from_str(
+            r#"{"summary":{"distances":[{"activity":"tracker","distance":1.0},{"activity":"total","distance":2.5}]}}"#,
+        )
+        .unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let r = parse_activity(&body, day);
+        assert_eq!(r, vec![Reading::day(Metric::DistanceKm, day, 2.5)]);
+    }
+
+    #[test]
+    fn missing_resting_heart_rate_skips_only_that_metric() {
+        let item: Value = serde_json::from_str(
+            r#"{"dateTime":"2024-01-01","value":{"heartRateZones":[{"name":"Fat Burn","minutes":3}]}}"#,
+        )
+        .unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let r = parse_heart_item(&item, day);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].labels, vec![("zone", "fat_burn".to_string())]);
+    }
+}

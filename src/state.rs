@@ -1,0 +1,188 @@
+//! `sync_state.json`: what has been written, per day and per family (daily) or resource
+//! (intraday), versioned and written atomically. The predecessor's file is read and migrated.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::fsutil::atomic_write;
+
+/// The state file name inside `DATA_DIR`.
+pub const STATE_FILE: &str = "sync_state.json";
+/// The current format version.
+pub const VERSION: u32 = 2;
+
+/// Progress of one (day, family) or (day, resource).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// `complete`: written after the device synced past the end of the day; never fetched
+    /// again. `partial`: written up to `through_ms`; revisited by later runs.
+    pub status: Status,
+    /// Intraday: the last instant written, ms since epoch (only samples after it are written
+    /// on the next visit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through_ms: Option<i64>,
+    /// Daily partial days: a digest of the values written, so unchanged values are not
+    /// written twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// Whether a day is final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Final.
+    Complete,
+    /// To be revisited.
+    Partial,
+}
+
+/// The whole state file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct State {
+    /// Format version ([`VERSION`]).
+    pub version: u32,
+    /// The profile's time zone, cached (`/1/user/-/profile.json` `user.timezone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_timezone: Option<String>,
+    /// The account's first day (`user.memberSince`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_since: Option<NaiveDate>,
+    /// When the profile was last read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_checked_at: Option<DateTime<Utc>>,
+    /// Every day before or on this date counts as complete for daily data (migrated from the
+    /// predecessor's `last_successful_date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_complete_through: Option<NaiveDate>,
+    /// Daily progress: day → family → progress.
+    #[serde(default)]
+    pub daily: BTreeMap<NaiveDate, BTreeMap<String, Progress>>,
+    /// Intraday progress: day → resource → progress.
+    #[serde(default)]
+    pub intraday: BTreeMap<NaiveDate, BTreeMap<String, Progress>>,
+    /// Device id → last sync (ms) already written as device metrics.
+    #[serde(default)]
+    pub devices_written: BTreeMap<String, i64>,
+    /// No API call before this instant (the rate limit was spent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    /// End of the last run that wrote data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The predecessor's fields, as they were found when migrating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrated_from: Option<serde_json::Value>,
+}
+
+/// The predecessor's `sync_state.json`.
+#[derive(Deserialize)]
+struct Legacy {
+    last_sync: Option<String>,
+    last_successful_date: Option<String>,
+}
+
+/// The state file and where it lives.
+pub struct StateFile {
+    /// Path of `sync_state.json`.
+    pub path: PathBuf,
+    /// Contents.
+    pub state: State,
+}
+
+impl StateFile {
+    /// Read `<dir>/sync_state.json`; a missing file is an empty state; the predecessor's
+    /// format is migrated (its `last_successful_date` marks earlier days' daily data done).
+    ///
+    /// Errors: the file exists but is not JSON, or comes from a newer syncbit.
+    pub fn load(dir: &Path) -> Result<StateFile, String> {
+        let path = dir.join(STATE_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(StateFile {
+                    path,
+                    state: State {
+                        version: VERSION,
+                        ..State::default()
+                    },
+                });
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{} is not valid JSON ({e}); move it away to start over (data already in \
+                 VictoriaMetrics stays)",
+                path.display()
+            )
+        })?;
+        let state = match value.get("version").and_then(|v| v.as_u64()) {
+            Some(v) if v > VERSION as u64 => {
+                return Err(format!(
+                    "{} was written by a newer syncbit (format {v}); upgrade syncbit",
+                    path.display()
+                ));
+            }
+            Some(_) => serde_json::from_value(value)
+                .map_err(|e| format!("{} is not a syncbit state file: {e}", path.display()))?,
+            None => migrate(value, &path)?,
+        };
+        Ok(StateFile { path, state })
+    }
+
+    /// Write the state atomically (temp file, fsync, rename, fsync of the directory).
+    pub fn save(&self) -> std::io::Result<()> {
+        let body = serde_json::to_vec_pretty(&self.state).expect("state serializes");
+        atomic_write(&self.path, &body)
+    }
+}
+
+fn migrate(value: serde_json::Value, path: &Path) -> Result<State, String> {
+    let legacy: Legacy = serde_json::from_value(value.clone())
+        .map_err(|e| format!("{} is not a syncbit state file: {e}", path.display()))?;
+    crate::info!(
+        "migrating the predecessor's {} to format {VERSION}",
+        path.display()
+    );
+    let last_sync = legacy.last_sync.as_deref().and_then(|s| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                    .ok()
+                    .map(|n| n.and_utc())
+            })
+    });
+    Ok(State {
+        version: VERSION,
+        daily_complete_through: legacy
+            .last_successful_date
+            .as_deref()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+        last_sync,
+        migrated_from: Some(value),
+        ..State::default()
+    })
+}
+
+impl State {
+    /// Progress of a daily family on `day`.
+    pub fn daily_progress(&self, day: NaiveDate, family: &str) -> Option<Progress> {
+        if self.daily_complete_through.is_some_and(|d| day <= d) {
+            return Some(Progress {
+                status: Status::Complete,
+                through_ms: None,
+                digest: None,
+            });
+        }
+        self.daily.get(&day)?.get(family).cloned()
+    }
+    /// Progress of an intraday resource on `day`.
+    pub fn intraday_progress(&self, day: NaiveDate, resource: &str) -> Option<Progress> {
+        self.intraday.get(&day)?.get(resource).cloned()
+    }
+}
