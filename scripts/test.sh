@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: installs VictoriaMetrics when missing (tests start their own servers on
+# free loopback ports), checks formatting and lints, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/vm.sh
+vm_install
+command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+SYNCBIT_REQUIRE_VM=1 cargo test --locked -- --test-threads=4

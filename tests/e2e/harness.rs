@@ -1,0 +1,155 @@
+//! A test environment: a simulator, a real VictoriaMetrics, a data directory with a token file,
+//! and the environment of a configured syncbit.
+#![allow(dead_code)]
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use crate::support::sim::{CLIENT_ID, CLIENT_SECRET, Sim, SimConfig};
+use crate::support::syncbit;
+use crate::support::vm::{Series, Vm};
+
+pub struct Env {
+    pub sim: Sim,
+    pub vm: Vm,
+    pub dir: tempfile::TempDir,
+    pub user: String,
+    pub extra: Vec<(String, String)>,
+    tz: Tz,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Env {
+    pub fn new(cfg: SimConfig, dedup: bool) -> Env {
+        let tz: Tz = cfg.timezone.parse().unwrap();
+        let sim = Sim::start(cfg);
+        let vm = Vm::start(dedup);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fitbit_tokens.json"), sim.token_json(false)).unwrap();
+        Env {
+            sim,
+            vm,
+            dir,
+            user: "tester".into(),
+            extra: Vec::new(),
+            tz,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Sets a variable for every later run.
+    pub fn set(&mut self, k: &str, v: &str) {
+        self.extra.push((k.into(), v.into()));
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = syncbit();
+        c.env("DATA_DIR", self.dir.path())
+            .env("FITBIT_API_BASE_URL", self.sim.base_url())
+            .env("FITBIT_CLIENT_ID", CLIENT_ID)
+            .env("FITBIT_CLIENT_SECRET", CLIENT_SECRET)
+            .env("VICTORIA_ENDPOINT", self.vm.url())
+            .env("FITBIT_USER_ID", &self.user)
+            .env("SYNCBIT_RETRY_DELAY_MS", "5")
+            .args(args);
+        for (k, v) in &self.extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().unwrap())
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "syncbit {args:?} failed: {}", r.stderr);
+        r
+    }
+
+    /// The profile zone the simulator was started with.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// Every series of a metric (all users), sorted by labels.
+    pub fn export(&self, metric: &str) -> Vec<Series> {
+        self.vm
+            .export(metric, 1_167_609_600_000, now_ms() + 3 * 86_400_000)
+    }
+
+    pub fn export_all(&self) -> Vec<Series> {
+        self.vm.export_all()
+    }
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Local midnight of `d` in `tz`, computed independently of syncbit.
+pub fn midnight_ms(tz: Tz, d: NaiveDate) -> i64 {
+    tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .timestamp_millis()
+}
+
+/// A local "HH:MM:SS" of day `d` in `tz` as ms (earliest occurrence; None in a DST gap).
+pub fn local_ms(tz: Tz, d: NaiveDate, hms: &str) -> Option<i64> {
+    let t = NaiveTime::parse_from_str(hms, "%H:%M:%S").unwrap();
+    tz.from_local_datetime(&NaiveDateTime::new(d, t))
+        .earliest()
+        .map(|x| x.timestamp_millis())
+}
+
+/// label → (timestamps, values) of the series of `metric`, keyed by one label's value ("" when
+/// the label is absent).
+pub fn by_label(series: &[Series], label: &str) -> BTreeMap<String, Vec<(i64, f64)>> {
+    let mut out = BTreeMap::new();
+    for s in series {
+        let k = s.labels.get(label).cloned().unwrap_or_default();
+        let pts: Vec<(i64, f64)> = s
+            .timestamps
+            .iter()
+            .copied()
+            .zip(s.values.iter().copied())
+            .collect();
+        out.insert(k, pts);
+    }
+    out
+}
+
+/// Asserts that no series has two samples at one timestamp.
+pub fn assert_no_duplicates(series: &[Series]) {
+    for s in series {
+        let mut ts = s.timestamps.clone();
+        let n = ts.len();
+        ts.sort();
+        ts.dedup();
+        assert_eq!(ts.len(), n, "duplicate timestamps in {:?}", s.labels);
+    }
+}

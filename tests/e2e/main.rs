@@ -1,0 +1,9 @@
+//! End-to-end tests of the syncbit binary against a simulated Fitbit API and a real
+//! VictoriaMetrics.
+
+mod daily;
+mod failures;
+mod harness;
+mod intraday;
+mod sim_selftest;
+mod support;
