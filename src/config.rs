@@ -173,12 +173,11 @@ pub fn load(g: &Global, needs_api: bool, needs_sink: bool) -> Result<Config, Exi
             "SYNC_INTERVAL_MINUTES={v} is ignored: syncbit runs once; systemd timers or cron set the schedule"
         );
     }
-    if let Some(v) = var("LOG_LEVEL") {
-        if !["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"]
+    if let Some(v) = var("LOG_LEVEL")
+        && !["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"]
             .contains(&v.to_uppercase().as_str())
-        {
-            return Err(bad("LOG_LEVEL", &v, "DEBUG, INFO, WARNING, ERROR"));
-        }
+    {
+        return Err(bad("LOG_LEVEL", &v, "DEBUG, INFO, WARNING, ERROR"));
     }
     let api_base = url(
         "FITBIT_API_BASE_URL",

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod format;
 pub mod fsutil;
 pub mod metrics;
 pub mod pipeline;

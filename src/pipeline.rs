@@ -13,13 +13,14 @@ use std::io::IsTerminal;
 use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::error::{Exit, FAILURE, NOPERM, TEMPFAIL, UNAVAILABLE};
+use crate::format;
 use crate::fsutil::{RunLock, lock_dir};
 use crate::metrics::Metric;
 use crate::sink::{Batch, Sink, Stdout, victoria::Victoria};
 use crate::source::fitbit::FitbitSource;
 use crate::source::fitbit::client::Client;
 use crate::source::fitbit::tokens::{OAuthClient, TokenStore};
-use crate::source::{At, Detail, Family, Resource, Source, SourceError};
+use crate::source::{Detail, Family, Resource, Source, SourceError};
 use crate::state::{Progress, StateFile, Status};
 
 /// Samples per push (about 4 MB of text before gzip).
@@ -93,10 +94,10 @@ impl Pipeline {
         let lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
         let state = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
         let now = Utc::now();
-        if let Some(until) = state.state.rate_limited_until {
-            if until > now {
-                return Err(exit_for(SourceError::RateLimited { resume_at: until }));
-            }
+        if let Some(until) = state.state.rate_limited_until
+            && until > now
+        {
+            return Err(exit_for(SourceError::RateLimited { resume_at: until }));
         }
         let tokens = TokenStore::load(&cfg.data_dir).map_err(exit_for)?;
         let oauth = OAuthClient {
@@ -140,13 +141,13 @@ impl Pipeline {
         let cached = self.state.state.profile_timezone.is_some() && fresh;
         if self.cfg.timezone.is_none() && !cached {
             let profile = self.source.profile()?;
-            if let Some(old) = &self.state.state.profile_timezone {
-                if *old != profile.timezone {
-                    crate::info!(
-                        "the Fitbit profile time zone changed from {old} to {}",
-                        profile.timezone
-                    );
-                }
+            if let Some(old) = &self.state.state.profile_timezone
+                && *old != profile.timezone
+            {
+                crate::info!(
+                    "the Fitbit profile time zone changed from {old} to {}",
+                    profile.timezone
+                );
             }
             self.state.state.profile_timezone = Some(profile.timezone);
             self.state.state.member_since = profile.member_since;
@@ -426,18 +427,9 @@ impl Pipeline {
                     return Ok(None); // nothing of this day has synced yet
                 }
                 let readings = self.source.daily(family, day)?;
+                let (samples, _) = format::samples(&self.cal, &readings);
                 let mut lines = Batch::new(&self.cfg.user, self.now.timestamp_millis());
-                for r in &readings {
-                    let ts = match r.at {
-                        At::Day(d) => self.cal.day_start_ms(d),
-                        At::Local(t) => match self.cal.local_ms(t) {
-                            Some(ms) => ms,
-                            None => continue,
-                        },
-                        At::Instant(ms) => ms,
-                    };
-                    lines.add(r.metric, &r.labels, r.value, ts).map_err(oops)?;
-                }
+                format::add_all(&mut lines, &samples).map_err(oops)?;
                 let digest = digest(&lines.text);
                 let before = self.state.state.daily_progress(day, family.key());
                 if before.as_ref().and_then(|p| p.digest.as_deref()) != Some(digest.as_str()) {
@@ -463,14 +455,7 @@ impl Pipeline {
                 }
                 let detail = self.detail(resource);
                 let readings = self.source.intraday(resource, day, detail)?;
-                let points: Vec<_> = readings
-                    .iter()
-                    .filter_map(|r| match r.at {
-                        At::Local(t) => Some((t, r.value)),
-                        _ => None,
-                    })
-                    .collect();
-                let (series, dropped) = self.cal.series_ms(&points);
+                let (series, dropped) = format::samples(&self.cal, &readings);
                 if dropped.nonexistent > 0 || dropped.duplicate > 0 {
                     crate::info!(
                         "{day} {resource}: dropped {} local times that do not exist (DST) and {} repeated instants",
@@ -487,13 +472,14 @@ impl Pipeline {
                     Detail::Min15 => 900_000,
                 };
                 let mut through = None;
-                let metric: Metric = resource.metric();
-                for (ts, v) in series {
-                    if ts <= after || ts + span > cutoff {
+                for s in series {
+                    if s.ts_ms <= after || s.ts_ms + span > cutoff {
                         continue;
                     }
-                    batch.add(metric, &[], v, ts).map_err(oops)?;
-                    through = Some(ts);
+                    batch
+                        .add(s.metric, &s.labels, s.value, s.ts_ms)
+                        .map_err(oops)?;
+                    through = Some(s.ts_ms);
                 }
                 let complete = self.is_complete(day);
                 let through_ms = through.or(if after == i64::MIN { None } else { Some(after) });

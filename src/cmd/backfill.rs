@@ -42,10 +42,10 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
         .map(|s| parse_date("--from", s))
         .transpose()?;
     let to = a.to.as_deref().map(|s| parse_date("--to", s)).transpose()?;
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            return Err(Exit::usage(format!("--from {f} is after --to {t}")));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(Exit::usage(format!("--from {f} is after --to {t}")));
     }
     let cfg = crate::config::load(g, true, true)?;
     let mut p = Pipeline::open(cfg, a.reserve)?;

@@ -3,6 +3,7 @@
 
 mod daily;
 mod failures;
+mod formatting;
 mod harness;
 mod intraday;
 mod sim_selftest;

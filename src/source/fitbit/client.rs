@@ -173,12 +173,12 @@ impl Client {
     }
 
     fn check_budget(&self) -> Result<(), SourceError> {
-        if let Some(left) = self.quota.remaining {
-            if left <= self.reserve {
-                return Err(SourceError::RateLimited {
-                    resume_at: self.quota.resume_at(Utc::now()),
-                });
-            }
+        if let Some(left) = self.quota.remaining
+            && left <= self.reserve
+        {
+            return Err(SourceError::RateLimited {
+                resume_at: self.quota.resume_at(Utc::now()),
+            });
         }
         Ok(())
     }

@@ -34,7 +34,7 @@ fn date(d: NaiveDate) -> String {
 
 /// The value of `key` in the first item of `list` whose `dateTime` is `day` (or the first
 /// item when none carries a date).
-fn day_item<'a>(list: Option<&'a Value>, day: NaiveDate) -> Option<&'a Value> {
+fn day_item(list: Option<&Value>, day: NaiveDate) -> Option<&Value> {
     let items = list?.as_array()?;
     let d = date(day);
     items
@@ -176,11 +176,11 @@ pub fn parse_spo2(body: &Value, day: NaiveDate) -> Vec<Reading> {
 
 /// The midpoint of a VO2 max value: `"44-48"` → 46, `"43"` → 43.
 pub fn vo2_max(v: &Value) -> Option<f64> {
-    if let Some(s) = v.as_str() {
-        if let Some((a, b)) = s.split_once('-') {
-            let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
-            return Some((a + b) / 2.0);
-        }
+    if let Some(s) = v.as_str()
+        && let Some((a, b)) = s.split_once('-')
+    {
+        let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
+        return Some((a + b) / 2.0);
     }
     num(v)
 }

@@ -136,14 +136,14 @@ impl TokenStore {
                 }
             }
         };
-        if let Some(p) = &tokens.provider {
-            if p != PROVIDER {
-                return Err(SourceError::Unauthorized(format!(
-                    "{} holds tokens of provider {p:?}, not {PROVIDER:?}; {}",
-                    path.display(),
-                    hint(&path)
-                )));
-            }
+        if let Some(p) = &tokens.provider
+            && p != PROVIDER
+        {
+            return Err(SourceError::Unauthorized(format!(
+                "{} holds tokens of provider {p:?}, not {PROVIDER:?}; {}",
+                path.display(),
+                hint(&path)
+            )));
         }
         Ok(TokenStore { path, tokens })
     }
@@ -224,10 +224,10 @@ impl TokenStore {
                 self.path.display()
             ))
         };
-        if let Ok(old) = std::fs::read(&self.path) {
-            if serde_json::from_slice::<TokenFile>(&old).is_ok() {
-                atomic_write(&self.path.with_extension("json.bak"), &old).map_err(fail)?;
-            }
+        if let Ok(old) = std::fs::read(&self.path)
+            && serde_json::from_slice::<TokenFile>(&old).is_ok()
+        {
+            atomic_write(&self.path.with_extension("json.bak"), &old).map_err(fail)?;
         }
         let body = serde_json::to_vec_pretty(next).expect("tokens serialize");
         atomic_write(&self.path, &body).map_err(fail)
