@@ -45,5 +45,6 @@ for line in sys.stdin:
     r = json.loads(line); name = r["metric"]["__name__"]
     n[name] += 1; s[name] += len(r["values"])
 for k in sorted(n): print(f"  {k:<40} {n[k]:>3} series {s[k]:>7} samples")
-print(f"  {\"total\":<40} {sum(n.values()):>3} series {sum(s.values()):>7} samples")
+total = "total"
+print(f"  {total:<40} {sum(n.values()):>3} series {sum(s.values()):>7} samples")
 '
