@@ -126,6 +126,39 @@ pub enum Command {
     /// Show or reset what syncbit has recorded as written
     #[command(subcommand)]
     State(StateCommand),
+
+    /// Authorize syncbit with Fitbit, show or remove the tokens
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+/// `syncbit auth` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens
+    ///
+    /// Prints the authorization URL and waits on the loopback redirect (FITBIT_REDIRECT_URI)
+    /// for Fitbit to send the browser back. With --no-browser, open the URL on any device and
+    /// paste the address you are redirected to (or just the code) here.
+    #[command(after_help = "Examples:\n  syncbit auth login\n  syncbit auth login --no-browser")]
+    Login {
+        /// Do not listen for the redirect or open a browser; read the redirected URL from stdin
+        #[arg(long)]
+        no_browser: bool,
+        /// Seconds to wait for the authorization
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// Who is authorized, which scopes, when the access token expires
+    #[command(after_help = "Examples:\n  syncbit auth status\n  syncbit auth status --check")]
+    Status {
+        /// Make one cheap API call (the profile) to prove the tokens work
+        #[arg(long)]
+        check: bool,
+    },
+    /// Revoke the tokens at Fitbit (when reachable) and delete the token file
+    #[command(after_help = "Examples:\n  syncbit auth logout")]
+    Logout,
 }
 
 /// `syncbit backfill` options.

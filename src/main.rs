@@ -12,6 +12,7 @@ fn run(cli: &Cli) -> Result<(), Exit> {
         Command::SyncIntraday => syncbit::cmd::sync_intraday::run(&cli.global),
         Command::Backfill(a) => syncbit::cmd::backfill::run(&cli.global, a),
         Command::State(c) => syncbit::cmd::state::run(&cli.global, c),
+        Command::Auth(c) => syncbit::cmd::auth::run(&cli.global, c),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One file per subcommand; each plans its jobs and hands them to the pipeline.
 
+pub mod auth;
 pub mod backfill;
 pub mod state;
 pub mod sync;
