@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod format;
 pub mod fsutil;
+pub mod health;
 pub mod metrics;
 pub mod pipeline;
 pub mod sink;

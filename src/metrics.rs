@@ -71,6 +71,21 @@ pub enum Metric {
     FloorsIntraday,
     /// Intraday heart rate, bpm (interval average, or the device's own sample at `1sec`).
     HeartRateIntraday,
+    /// syncbit health: when `command` last succeeded, Unix seconds.
+    LastSuccessTimestamp,
+    /// syncbit health: exit code of the run.
+    RunExitCode,
+    /// syncbit health: wall time of the run, seconds.
+    RunDuration,
+    /// syncbit health: Fitbit requests made by the run.
+    RunFitbitRequests,
+    /// syncbit health: samples written by the run.
+    RunSamplesWritten,
+    /// syncbit health: requests left in the hour, as the API last reported.
+    RateLimitRemaining,
+    /// syncbit health: local midnight of the newest complete day, Unix seconds; labels
+    /// `kind` (daily, intraday) and `family`.
+    NewestCompleteDay,
 }
 
 macro_rules! row {
@@ -86,175 +101,39 @@ macro_rules! row {
 }
 
 /// The mapping table, in the order of [`Metric`].
+#[rustfmt::skip]
 pub static TABLE: &[MetricDef] = &[
-    row!(
-        "fitbit_steps_total",
-        "steps",
-        "",
-        "activity",
-        "GET /1/user/-/activities/date/D.json summary.steps"
-    ),
-    row!(
-        "fitbit_distance_km",
-        "km",
-        "",
-        "activity",
-        "summary.distances[activity=total].distance"
-    ),
-    row!(
-        "fitbit_calories_total",
-        "kcal",
-        "",
-        "activity",
-        "summary.caloriesOut"
-    ),
-    row!(
-        "fitbit_active_minutes",
-        "minutes",
-        "type",
-        "activity",
-        "summary.{sedentary,lightlyActive,fairlyActive,veryActive}Minutes"
-    ),
-    row!(
-        "fitbit_resting_heart_rate_bpm",
-        "bpm",
-        "",
-        "heart",
-        "GET /1/user/-/activities/heart/date/D/1d.json value.restingHeartRate"
-    ),
-    row!(
-        "fitbit_heart_rate_zone_minutes",
-        "minutes",
-        "zone",
-        "heart",
-        "value.heartRateZones[].minutes"
-    ),
-    row!(
-        "fitbit_heart_rate_zone_calories",
-        "kcal",
-        "zone",
-        "heart",
-        "value.heartRateZones[].caloriesOut"
-    ),
-    row!(
-        "fitbit_sleep_minutes_total",
-        "minutes",
-        "",
-        "sleep",
-        "GET /1.2/user/-/sleep/date/D.json summary.totalMinutesAsleep"
-    ),
-    row!(
-        "fitbit_sleep_stage_minutes",
-        "minutes",
-        "stage",
-        "sleep",
-        "summary.stages.{deep,light,rem,wake}"
-    ),
-    row!(
-        "fitbit_spo2_avg_percent",
-        "percent",
-        "",
-        "spo2",
-        "GET /1/user/-/spo2/date/D.json value.avg"
-    ),
-    row!(
-        "fitbit_spo2_min_percent",
-        "percent",
-        "",
-        "spo2",
-        "value.min"
-    ),
-    row!(
-        "fitbit_spo2_max_percent",
-        "percent",
-        "",
-        "spo2",
-        "value.max"
-    ),
-    row!(
-        "fitbit_breathing_rate_bpm",
-        "breaths/min",
-        "",
-        "breathing_rate",
-        "GET /1/user/-/br/date/D.json br[].value.breathingRate"
-    ),
-    row!(
-        "fitbit_hrv_rmssd_ms",
-        "ms",
-        "",
-        "hrv",
-        "GET /1/user/-/hrv/date/D.json hrv[].value.dailyRmssd"
-    ),
-    row!(
-        "fitbit_vo2_max",
-        "ml/kg/min",
-        "",
-        "cardio_fitness",
-        "GET /1/user/-/cardioscore/date/D.json cardioScore[].value.vo2Max (midpoint of a range)"
-    ),
-    row!(
-        "fitbit_temp_skin_relative_celsius",
-        "°C",
-        "",
-        "temperature",
-        "GET /1/user/-/temp/skin/date/D.json tempSkin[].value.nightlyRelative"
-    ),
-    row!(
-        "fitbit_device_battery_percent",
-        "percent",
-        "device_id,device_type",
-        "devices",
-        "GET /1/user/-/devices.json batteryLevel"
-    ),
-    row!(
-        "fitbit_device_last_sync_timestamp",
-        "seconds",
-        "device_id,device_type",
-        "devices",
-        "devices.json lastSyncTime"
-    ),
-    row!(
-        "fitbit_steps_intraday",
-        "steps",
-        "",
-        "steps",
-        "GET /1/user/-/activities/steps/date/D/1d/DETAIL.json"
-    ),
-    row!(
-        "fitbit_calories_intraday",
-        "kcal",
-        "",
-        "calories",
-        "GET /1/user/-/activities/calories/date/D/1d/DETAIL.json"
-    ),
-    row!(
-        "fitbit_distance_intraday",
-        "km",
-        "",
-        "distance",
-        "GET /1/user/-/activities/distance/date/D/1d/DETAIL.json"
-    ),
-    row!(
-        "fitbit_elevation_intraday",
-        "m",
-        "",
-        "elevation",
-        "GET /1/user/-/activities/elevation/date/D/1d/DETAIL.json"
-    ),
-    row!(
-        "fitbit_floors_intraday",
-        "floors",
-        "",
-        "floors",
-        "GET /1/user/-/activities/floors/date/D/1d/DETAIL.json"
-    ),
-    row!(
-        "fitbit_heart_rate_intraday",
-        "bpm",
-        "",
-        "heart_rate",
-        "GET /1/user/-/activities/heart/date/D/1d/DETAIL.json"
-    ),
+    row!("fitbit_steps_total", "steps", "", "activity", "GET /1/user/-/activities/date/D.json summary.steps"),
+    row!("fitbit_distance_km", "km", "", "activity", "summary.distances[activity=total].distance"),
+    row!("fitbit_calories_total", "kcal", "", "activity", "summary.caloriesOut"),
+    row!("fitbit_active_minutes", "minutes", "type", "activity", "summary.{sedentary,lightlyActive,fairlyActive,veryActive}Minutes"),
+    row!("fitbit_resting_heart_rate_bpm", "bpm", "", "heart", "GET /1/user/-/activities/heart/date/D/1d.json value.restingHeartRate"),
+    row!("fitbit_heart_rate_zone_minutes", "minutes", "zone", "heart", "value.heartRateZones[].minutes"),
+    row!("fitbit_heart_rate_zone_calories", "kcal", "zone", "heart", "value.heartRateZones[].caloriesOut"),
+    row!("fitbit_sleep_minutes_total", "minutes", "", "sleep", "GET /1.2/user/-/sleep/date/D.json summary.totalMinutesAsleep"),
+    row!("fitbit_sleep_stage_minutes", "minutes", "stage", "sleep", "summary.stages.{deep,light,rem,wake}"),
+    row!("fitbit_spo2_avg_percent", "percent", "", "spo2", "GET /1/user/-/spo2/date/D.json value.avg"),
+    row!("fitbit_spo2_min_percent", "percent", "", "spo2", "value.min"),
+    row!("fitbit_spo2_max_percent", "percent", "", "spo2", "value.max"),
+    row!("fitbit_breathing_rate_bpm", "breaths/min", "", "breathing_rate", "GET /1/user/-/br/date/D.json br[].value.breathingRate"),
+    row!("fitbit_hrv_rmssd_ms", "ms", "", "hrv", "GET /1/user/-/hrv/date/D.json hrv[].value.dailyRmssd"),
+    row!("fitbit_vo2_max", "ml/kg/min", "", "cardio_fitness", "GET /1/user/-/cardioscore/date/D.json cardioScore[].value.vo2Max (midpoint of a range)"),
+    row!("fitbit_temp_skin_relative_celsius", "°C", "", "temperature", "GET /1/user/-/temp/skin/date/D.json tempSkin[].value.nightlyRelative"),
+    row!("fitbit_device_battery_percent", "percent", "device_id,device_type", "devices", "GET /1/user/-/devices.json batteryLevel"),
+    row!("fitbit_device_last_sync_timestamp", "seconds", "device_id,device_type", "devices", "devices.json lastSyncTime"),
+    row!("fitbit_steps_intraday", "steps", "", "steps", "GET /1/user/-/activities/steps/date/D/1d/DETAIL.json"),
+    row!("fitbit_calories_intraday", "kcal", "", "calories", "GET /1/user/-/activities/calories/date/D/1d/DETAIL.json"),
+    row!("fitbit_distance_intraday", "km", "", "distance", "GET /1/user/-/activities/distance/date/D/1d/DETAIL.json"),
+    row!("fitbit_elevation_intraday", "m", "", "elevation", "GET /1/user/-/activities/elevation/date/D/1d/DETAIL.json"),
+    row!("fitbit_floors_intraday", "floors", "", "floors", "GET /1/user/-/activities/floors/date/D/1d/DETAIL.json"),
+    row!("fitbit_heart_rate_intraday", "bpm", "", "heart_rate", "GET /1/user/-/activities/heart/date/D/1d/DETAIL.json"),
+    row!("syncbit_last_success_timestamp_seconds", "seconds", "command", "health", "end of the last successful run of the command"),
+    row!("syncbit_run_exit_code", "", "command", "health", "the run's exit code (0, 1, 2, 69, 75, 77)"),
+    row!("syncbit_run_duration_seconds", "seconds", "command", "health", "wall time of the run"),
+    row!("syncbit_run_fitbit_requests", "requests", "command", "health", "Fitbit data requests sent by the run"),
+    row!("syncbit_run_samples_written", "samples", "command", "health", "data samples pushed by the run"),
+    row!("syncbit_fitbit_rate_limit_remaining", "requests", "", "health", "Fitbit-Rate-Limit-Remaining of the last response"),
+    row!("syncbit_newest_complete_day_timestamp_seconds", "seconds", "kind,family", "health", "local midnight of the newest complete day in the state file"),
 ];
 
 impl Metric {
@@ -287,7 +166,7 @@ mod tests {
 
     #[test]
     fn table_matches_enum() {
-        assert_eq!(TABLE.len(), Metric::HeartRateIntraday as usize + 1);
+        assert_eq!(TABLE.len(), Metric::NewestCompleteDay as usize + 1);
         assert_eq!(
             Metric::HeartRateIntraday.name(),
             "fitbit_heart_rate_intraday"

@@ -62,6 +62,7 @@ pub struct Pipeline {
     pub last_sync_ms: Option<i64>,
     devices: Vec<crate::source::Device>,
     skipped: HashSet<String>,
+    samples_written: usize,
     _lock: RunLock,
 }
 
@@ -124,6 +125,7 @@ impl Pipeline {
             last_sync_ms: None,
             devices: Vec::new(),
             skipped: HashSet::new(),
+            samples_written: 0,
             _lock: lock,
         };
         if let Err(e) = p.prepare() {
@@ -207,6 +209,34 @@ impl Pipeline {
         self.state
             .save()
             .map_err(|e| Exit::failure(format!("cannot write {}: {e}", self.state.path.display())))
+    }
+
+    /// Requests, samples, budget and the newest complete day per family so far, for the
+    /// health metrics.
+    pub fn stats(&self) -> crate::health::RunStats {
+        let mut newest = Vec::new();
+        for (kind, map) in [
+            ("daily", &self.state.state.daily),
+            ("intraday", &self.state.state.intraday),
+        ] {
+            let mut best: std::collections::BTreeMap<&str, NaiveDate> = Default::default();
+            for (day, items) in map {
+                for (k, p) in items {
+                    if p.status == Status::Complete {
+                        best.insert(k.as_str(), *day);
+                    }
+                }
+            }
+            for (k, d) in best {
+                newest.push((kind, k.to_string(), self.cal.day_start_ms(d) / 1000));
+            }
+        }
+        crate::health::RunStats {
+            requests: self.source.requests(),
+            samples: self.samples_written,
+            budget_left: self.source.budget_left(),
+            newest_complete: newest,
+        }
     }
 
     /// The user's calendar date now.
@@ -383,6 +413,7 @@ impl Pipeline {
             )));
         }
         summary.samples += batch.samples;
+        self.samples_written += batch.samples;
         batch.clear();
         if !self.cfg.dry_run {
             for (job, progress) in pending.drain(..) {

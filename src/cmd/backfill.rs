@@ -48,8 +48,21 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
         return Err(Exit::usage(format!("--from {f} is after --to {t}")));
     }
     let cfg = crate::config::load(g, true, true)?;
-    let mut p = Pipeline::open(cfg, a.reserve)?;
-    let ((d0, d1), intraday) = windows(a, &p, from, to);
+    crate::health::run(&cfg, "backfill", |stats| {
+        let mut p = Pipeline::open(cfg.clone(), a.reserve)?;
+        let result = pass(&mut p, a, from, to);
+        *stats = p.stats();
+        result
+    })
+}
+
+fn pass(
+    p: &mut Pipeline,
+    a: &BackfillArgs,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(), Exit> {
+    let ((d0, d1), intraday) = windows(a, p, from, to);
     let floor = p.member_since().unwrap_or(NaiveDate::MIN);
     let mut jobs = Vec::new();
     // Newest days first, so recent history arrives first.

@@ -7,8 +7,16 @@ use crate::pipeline::{Job, Pipeline};
 /// Run `sync`; with `ENABLE_INTRADAY_COLLECTION=true` also the intraday pass.
 pub fn run(g: &Global) -> Result<(), Exit> {
     let cfg = crate::config::load(g, true, true)?;
-    let with_intraday = cfg.intraday_with_sync;
-    let mut p = Pipeline::open(cfg, 0)?;
+    crate::health::run(&cfg, "sync", |stats| {
+        let mut p = Pipeline::open(cfg.clone(), 0)?;
+        let result = pass(&mut p);
+        *stats = p.stats();
+        result
+    })
+}
+
+fn pass(p: &mut Pipeline) -> Result<(), Exit> {
+    let with_intraday = p.cfg.intraday_with_sync;
     let mut jobs = Vec::new();
     for day in p.recent_days(false) {
         for f in &p.cfg.families {
@@ -20,7 +28,7 @@ pub fn run(g: &Global) -> Result<(), Exit> {
     }
     p.run(jobs, "sync")?;
     if with_intraday {
-        let jobs = super::sync_intraday::plan(&p);
+        let jobs = super::sync_intraday::plan(p);
         p.run(jobs, "sync-intraday")?;
     }
     Ok(())

@@ -18,8 +18,11 @@ pub fn plan(p: &Pipeline) -> Vec<Job> {
 /// Run `sync-intraday`.
 pub fn run(g: &Global) -> Result<(), Exit> {
     let cfg = crate::config::load(g, true, true)?;
-    let mut p = Pipeline::open(cfg, 0)?;
-    let jobs = plan(&p);
-    p.run(jobs, "sync-intraday")?;
-    Ok(())
+    crate::health::run(&cfg, "sync-intraday", |stats| {
+        let mut p = Pipeline::open(cfg.clone(), 0)?;
+        let jobs = plan(&p);
+        let result = p.run(jobs, "sync-intraday").map(|_| ());
+        *stats = p.stats();
+        result
+    })
 }

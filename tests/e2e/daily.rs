@@ -95,6 +95,20 @@ fn sync_writes_yesterday_at_local_midnight() {
     assert_eq!(battery.len(), 1);
     assert_eq!(battery[0].labels["device_type"], "Charge 6");
 
+    // Health metrics of the run.
+    let ok = env.export("syncbit_last_success_timestamp_seconds");
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0].labels["command"], "sync");
+    let age = crate::harness::now_ms() / 1000 - ok[0].values[0] as i64;
+    assert!((0..120).contains(&age), "{age}");
+    let requests = env.export("syncbit_run_fitbit_requests");
+    assert_eq!(requests[0].values, vec![env.sim.data_calls() as f64]);
+    let newest = by_label(
+        &env.export("syncbit_newest_complete_day_timestamp_seconds"),
+        "family",
+    );
+    assert_eq!(newest["activity"][0].1, (at / 1000) as f64);
+
     // Metric units: no Accept-Language header, ever.
     assert!(
         env.sim

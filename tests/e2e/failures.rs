@@ -129,6 +129,15 @@ fn revoked_refresh_token_exits_77_with_a_hint() {
     assert!(!r.stderr.contains("panicked"));
     let (_, rt) = env.sim.tokens();
     assert!(!r.stderr.contains(&rt));
+    // The failed run still reports itself.
+    let code = env.export("syncbit_run_exit_code");
+    assert_eq!(code.len(), 1);
+    assert_eq!(code[0].labels["command"], "sync");
+    assert_eq!(code[0].values, vec![77.0]);
+    assert!(
+        env.export("syncbit_last_success_timestamp_seconds")
+            .is_empty()
+    );
 }
 
 #[test]
