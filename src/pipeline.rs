@@ -106,6 +106,7 @@ impl Pipeline {
             client_secret: cfg.client_secret.clone().unwrap_or_default(),
             token_url: format!("{}/oauth2/token", cfg.api_base),
             auth_url: cfg.auth_url.clone(),
+            redirect_uri: cfg.redirect_uri.clone(),
         };
         let mut client = Client::new(&cfg.api_base, oauth, tokens);
         client.reserve = reserve;

@@ -1,9 +1,424 @@
-//! `syncbit auth login|status|logout`.
+//! `syncbit auth login|status|logout`: OAuth 2.0 authorization code grant with PKCE (S256),
+//! token status, revocation.
+
+use chrono::Utc;
+use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, Scope};
+use std::io::{BufRead, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::cli::{AuthCommand, Global};
-use crate::error::Exit;
+use crate::config::Config;
+use crate::error::{Exit, FAILURE, NOPERM, USAGE};
+use crate::fsutil::{ensure_dir, lock_dir};
+use crate::source::Family;
+use crate::source::fitbit::tokens::{
+    OAuthClient, PROVIDER, TOKEN_FILE, TokenFile, TokenStore, oauth_client, refresh_error,
+    token_file,
+};
 
 /// Run an `auth` subcommand.
-pub fn run(_g: &Global, _c: &AuthCommand) -> Result<(), Exit> {
-    Err(Exit::failure("not implemented yet"))
+pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
+    match c {
+        AuthCommand::Login {
+            no_browser,
+            timeout,
+        } => {
+            let cfg = crate::config::load(g, true, false)?;
+            login(&cfg, *no_browser, Duration::from_secs(*timeout))
+        }
+        AuthCommand::Status { check } => {
+            let cfg = crate::config::load(g, *check, false)?;
+            status(&cfg, *check)
+        }
+        AuthCommand::Logout => {
+            let cfg = crate::config::load(g, true, false)?;
+            logout(&cfg)
+        }
+    }
+}
+
+/// The scopes the configured collection needs, and what each one enables.
+pub fn scopes(cfg: &Config) -> Vec<(&'static str, &'static str)> {
+    let mut s = vec![
+        (
+            "activity",
+            "daily activity and intraday steps, calories, distance, elevation, floors",
+        ),
+        (
+            "heartrate",
+            "resting heart rate, heart-rate zones, HRV and intraday heart rate",
+        ),
+        (
+            "profile",
+            "the profile time zone (else set SYNCBIT_TIMEZONE)",
+        ),
+        (
+            "settings",
+            "device battery and last sync time (completeness of days)",
+        ),
+    ];
+    for f in &cfg.families {
+        match f {
+            Family::Sleep => s.push(("sleep", "fitbit_sleep_* metrics")),
+            Family::Spo2 => s.push(("oxygen_saturation", "fitbit_spo2_* metrics")),
+            Family::BreathingRate => s.push(("respiratory_rate", "fitbit_breathing_rate_bpm")),
+            Family::CardioFitness => s.push(("cardio_fitness", "fitbit_vo2_max")),
+            Family::Temperature => s.push(("temperature", "fitbit_temp_skin_relative_celsius")),
+            Family::Activity | Family::Heart | Family::Hrv => {}
+        }
+    }
+    s
+}
+
+fn oauth_settings(cfg: &Config) -> OAuthClient {
+    OAuthClient {
+        client_id: cfg.client_id.clone().unwrap_or_default(),
+        client_secret: cfg.client_secret.clone().unwrap_or_default(),
+        token_url: format!("{}/oauth2/token", cfg.api_base),
+        auth_url: cfg.auth_url.clone(),
+        redirect_uri: cfg.redirect_uri.clone(),
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .redirects(0)
+        .build()
+}
+
+fn src_exit(e: crate::source::SourceError) -> Exit {
+    use crate::source::SourceError as E;
+    match e {
+        E::Gone => Exit::new(crate::error::UNAVAILABLE, e.to_string()),
+        E::Unavailable(m) => Exit::new(crate::error::TEMPFAIL, m),
+        E::Unauthorized(m) | E::Forbidden(m) => Exit::new(NOPERM, m),
+        E::RateLimited { .. } => Exit::new(crate::error::TEMPFAIL, e.to_string()),
+        E::Invalid(m) => Exit::new(FAILURE, m),
+    }
+}
+
+/// The `code` and `state` of a redirect URL (or a bare code), with Fitbit's `#_=_` suffix
+/// stripped.
+///
+/// Errors: the redirect carries `error=` (the user denied access).
+pub fn parse_redirect(input: &str) -> Result<(String, Option<String>), Exit> {
+    let text = input.trim().trim_end_matches("#_=_").trim();
+    let query = if let Some((_, q)) = text.split_once('?') {
+        q
+    } else if text.contains('=') {
+        text
+    } else {
+        return Ok((text.to_string(), None));
+    };
+    let query = query.split('#').next().unwrap_or("");
+    let mut code = None;
+    let mut state = None;
+    let mut error = None;
+    for (k, v) in oauth2::url::form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "code" => code = Some(v.into_owned()),
+            "state" => state = Some(v.into_owned()),
+            "error" => error = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    if let Some(e) = error {
+        return Err(Exit::new(
+            NOPERM,
+            format!(
+                "Fitbit answered the authorization with error {e:?}; run `syncbit auth login` again and allow access"
+            ),
+        ));
+    }
+    match code {
+        Some(c) if !c.is_empty() => Ok((c, state)),
+        _ => Err(Exit::new(
+            USAGE,
+            "no authorization code found in what was pasted; paste the whole address the browser was sent to",
+        )),
+    }
+}
+
+/// Wait on the loopback redirect URI for the browser; answer it with a short page.
+fn wait_for_redirect(redirect: &str, timeout: Duration) -> Result<String, Exit> {
+    let url = oauth2::url::Url::parse(redirect).map_err(|e| {
+        Exit::usage(format!(
+            "FITBIT_REDIRECT_URI={redirect:?} is not valid: {e}"
+        ))
+    })?;
+    let host = url.host_str().unwrap_or("");
+    if !["localhost", "127.0.0.1", "[::1]"].contains(&host) {
+        return Err(Exit::usage(format!(
+            "FITBIT_REDIRECT_URI={redirect:?} is not on this machine's loopback; use `syncbit auth login --no-browser`"
+        )));
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    let bind = if host == "[::1]" {
+        "[::1]"
+    } else {
+        "127.0.0.1"
+    };
+    let listener = TcpListener::bind(format!("{bind}:{port}")).map_err(|e| {
+        Exit::new(
+            FAILURE,
+            format!("cannot listen on {bind}:{port} for the redirect ({e}); free the port or use --no-browser"),
+        )
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Exit::failure(format!("cannot listen for the redirect: {e}")))?;
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        match listener.accept() {
+            Ok((mut stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = [0u8; 8192];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]);
+                let target = head
+                    .lines()
+                    .next()
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .unwrap_or("")
+                    .to_string();
+                let matches = target.split('?').next() == Some(url.path())
+                    && (target.contains("code=") || target.contains("error="));
+                let (status, page) = if matches {
+                    (
+                        "200 OK",
+                        "syncbit: authorization received. You can close this tab.",
+                    )
+                } else {
+                    ("404 Not Found", "syncbit: waiting for the Fitbit redirect.")
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                if matches {
+                    return Ok(target);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => {
+                return Err(Exit::failure(format!(
+                    "waiting for the redirect failed: {e}"
+                )));
+            }
+        }
+    }
+    Err(Exit::new(
+        crate::error::TEMPFAIL,
+        format!(
+            "no authorization arrived within {} s; run `syncbit auth login` again",
+            timeout.as_secs()
+        ),
+    ))
+}
+
+fn try_open_browser(url: &str) {
+    let graphical =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if !graphical {
+        return;
+    }
+    let _ = std::process::Command::new("xdg-open")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> {
+    ensure_dir(&cfg.data_dir)
+        .map_err(|e| Exit::failure(format!("cannot create {}: {e}", cfg.data_dir.display())))?;
+    let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
+    let settings = oauth_settings(cfg);
+    let client = oauth_client(&settings).map_err(src_exit)?;
+    let wanted = scopes(cfg);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(wanted.iter().map(|(s, _)| Scope::new((*s).to_string())))
+        .set_pkce_challenge(challenge)
+        .url();
+    eprintln!("Open this address in a browser and allow syncbit access to your Fitbit data:");
+    println!("{url}");
+    let _ = std::io::stdout().flush();
+    let pasted = if no_browser {
+        eprintln!(
+            "Then paste the address your browser was sent to (or just the code) and press Enter:"
+        );
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Exit::failure(format!("cannot read the pasted address: {e}")))?;
+        line
+    } else {
+        try_open_browser(url.as_str());
+        eprintln!(
+            "Waiting for Fitbit to send the browser back to {} ...",
+            cfg.redirect_uri
+        );
+        wait_for_redirect(&cfg.redirect_uri, timeout)?
+    };
+    let (code, state) = parse_redirect(&pasted)?;
+    if let Some(state) = state {
+        if state != *csrf.secret() {
+            return Err(Exit::new(
+                NOPERM,
+                "the state in the redirect does not match this login (a stale or forged redirect); run `syncbit auth login` again",
+            ));
+        }
+    }
+    let resp = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request(&agent())
+        .map_err(|e| src_exit(refresh_error(e, &cfg.data_dir.join(TOKEN_FILE))))?;
+    let tokens = token_file(&resp, None);
+    let store = TokenStore {
+        path: cfg.data_dir.join(TOKEN_FILE),
+        tokens: tokens.clone(),
+    };
+    store.save(&tokens).map_err(src_exit)?;
+    eprintln!(
+        "Authorized Fitbit user {}; tokens saved to {}",
+        if tokens.user_id.is_empty() {
+            "(unknown)"
+        } else {
+            &tokens.user_id
+        },
+        store.path.display()
+    );
+    if let Some(granted) = &tokens.scope {
+        let granted: Vec<&str> = granted.split_whitespace().collect();
+        for (scope, what) in &wanted {
+            if !granted.contains(scope) {
+                crate::warn!("scope {scope} was not granted: no {what}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
+    let store = TokenStore::load(&cfg.data_dir).map_err(src_exit)?;
+    let t = &store.tokens;
+    println!("token file: {}", store.path.display());
+    println!("provider:   {}", t.provider.as_deref().unwrap_or(PROVIDER));
+    println!(
+        "user id:    {}",
+        if t.user_id.is_empty() {
+            "(unknown)"
+        } else {
+            &t.user_id
+        }
+    );
+    println!(
+        "scopes:     {}",
+        t.scope.as_deref().unwrap_or("(not recorded)")
+    );
+    match t.expires() {
+        Some(e) if e > Utc::now() => println!(
+            "access token expires {} (in {} min); the refresh token renews it",
+            e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            (e - Utc::now()).num_minutes()
+        ),
+        Some(e) => println!(
+            "access token expired {}; the next run refreshes it",
+            e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => println!("access token expiry: unknown"),
+    }
+    if check {
+        let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
+        let store = TokenStore::load(&cfg.data_dir).map_err(src_exit)?;
+        let client =
+            crate::source::fitbit::client::Client::new(&cfg.api_base, oauth_settings(cfg), store);
+        let mut source = crate::source::fitbit::FitbitSource { client };
+        let profile = crate::source::Source::profile(&mut source).map_err(src_exit)?;
+        println!("check:      ok (profile time zone {})", profile.timezone);
+    }
+    Ok(())
+}
+
+fn logout(cfg: &Config) -> Result<(), Exit> {
+    let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
+    let path = cfg.data_dir.join(TOKEN_FILE);
+    let tokens: Option<TokenFile> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    match &tokens {
+        Some(t) => revoke(cfg, &t.refresh_token),
+        None => crate::info!("no token file at {}", path.display()),
+    }
+    for p in [path.clone(), path.with_extension("json.bak")] {
+        remove(&p)?;
+    }
+    eprintln!("Logged out: {} removed", path.display());
+    Ok(())
+}
+
+fn revoke(cfg: &Config, token: &str) {
+    use base64::Engine as _;
+    let cred = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        cfg.client_id.as_deref().unwrap_or(""),
+        cfg.client_secret.as_deref().unwrap_or("")
+    ));
+    let url = format!("{}/oauth2/revoke", cfg.api_base);
+    match agent()
+        .post(&url)
+        .set("Authorization", &format!("Basic {cred}"))
+        .send_form(&[("token", token)])
+    {
+        Ok(_) => crate::info!("tokens revoked at Fitbit"),
+        Err(ureq::Error::Status(code, _)) => {
+            crate::warn!(
+                "Fitbit answered {code} to the revocation; removing the local tokens anyway"
+            )
+        }
+        Err(ureq::Error::Transport(t)) => crate::warn!(
+            "cannot reach Fitbit to revoke the tokens ({}); removing the local tokens anyway",
+            t.kind()
+        ),
+    }
+}
+
+fn remove(p: &Path) -> Result<(), Exit> {
+    match std::fs::remove_file(p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Exit::failure(format!("cannot remove {}: {e}", p.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_and_codes() {
+        let (c, s) =
+            parse_redirect("http://localhost:8080/callback?code=abc&state=xyz#_=_\n").unwrap();
+        assert_eq!((c.as_str(), s.as_deref()), ("abc", Some("xyz")));
+        let (c, s) = parse_redirect("  abc123 ").unwrap();
+        assert_eq!((c.as_str(), s), ("abc123", None));
+        assert_eq!(
+            parse_redirect("http://localhost:8080/callback?error=access_denied")
+                .unwrap_err()
+                .code,
+            NOPERM
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the syncbit binary against a simulated Fitbit API and a real
 //! VictoriaMetrics.
 
+mod auth;
 mod daily;
 mod failures;
 mod formatting;

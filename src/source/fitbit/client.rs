@@ -130,7 +130,7 @@ impl Client {
                 401 => {
                     return Err(SourceError::Unauthorized(format!(
                         "the Fitbit API refused a freshly refreshed access token ({}); \
-                         authorize syncbit again and save the new tokens to {}",
+                         run `syncbit auth login` to authorize again (tokens go to {})",
                         error_kind(&body),
                         self.tokens.path.display()
                     )));

@@ -5,8 +5,14 @@
 //! as `fitbit_tokens.json.bak`.
 
 use chrono::{DateTime, Duration, Local, NaiveDateTime, TimeZone, Utc};
-use oauth2::basic::BasicClient;
-use oauth2::{AuthUrl, ClientId, ClientSecret, RefreshToken, TokenResponse, TokenUrl};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthUrl, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields, RedirectUrl,
+    RefreshToken, StandardRevocableToken, StandardTokenResponse, TokenResponse, TokenUrl,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -89,6 +95,89 @@ pub struct OAuthClient {
     pub token_url: String,
     /// Authorize endpoint (`FITBIT_AUTH_URL`).
     pub auth_url: String,
+    /// Redirect URI (`FITBIT_REDIRECT_URI`).
+    pub redirect_uri: String,
+}
+
+/// Fitbit's extra field in token responses.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FitbitFields {
+    /// The encoded user id (`user_id`).
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+impl ExtraTokenFields for FitbitFields {}
+
+/// A token response of Fitbit's token endpoint.
+pub type FitbitTokenResponse = StandardTokenResponse<FitbitFields, BasicTokenType>;
+
+/// The oauth2 client for Fitbit: authorize and token endpoints set, HTTP Basic client auth.
+pub type FitbitOAuth = oauth2::Client<
+    BasicErrorResponse,
+    FitbitTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Build the oauth2 client from the settings.
+///
+/// Errors: `Invalid` when a URL does not parse.
+pub fn oauth_client(c: &OAuthClient) -> Result<FitbitOAuth, SourceError> {
+    let bad =
+        |what: &str, e: oauth2::url::ParseError| SourceError::Invalid(format!("bad {what}: {e}"));
+    Ok(oauth2::Client::new(ClientId::new(c.client_id.clone()))
+        .set_client_secret(ClientSecret::new(c.client_secret.clone()))
+        .set_auth_uri(AuthUrl::new(c.auth_url.clone()).map_err(|e| bad("FITBIT_AUTH_URL", e))?)
+        .set_token_uri(TokenUrl::new(c.token_url.clone()).map_err(|e| bad("token URL", e))?)
+        .set_redirect_uri(
+            RedirectUrl::new(c.redirect_uri.clone()).map_err(|e| bad("FITBIT_REDIRECT_URI", e))?,
+        ))
+}
+
+/// The token file for a token response; fields of `previous` that the response does not
+/// carry (user id, unknown fields) are kept.
+pub fn token_file(resp: &FitbitTokenResponse, previous: Option<&TokenFile>) -> TokenFile {
+    let now = Utc::now();
+    let ttl = resp
+        .expires_in()
+        .unwrap_or(std::time::Duration::from_secs(28800));
+    let mut next = previous.cloned().unwrap_or_else(|| TokenFile {
+        access_token: String::new(),
+        refresh_token: String::new(),
+        user_id: String::new(),
+        expires_at: None,
+        provider: None,
+        scope: None,
+        extra: Default::default(),
+    });
+    next.access_token = resp.access_token().secret().clone();
+    if let Some(rt) = resp.refresh_token() {
+        next.refresh_token = rt.secret().clone();
+    }
+    if let Some(id) = &resp.extra_fields().user_id {
+        next.user_id = id.clone();
+    }
+    next.expires_at = Some(
+        (now + Duration::seconds(ttl.as_secs() as i64))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    next.provider = Some(PROVIDER.to_string());
+    if let Some(scopes) = resp.scopes() {
+        next.scope = Some(
+            scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    next
 }
 
 /// The token file on disk and the pair in memory.
@@ -101,7 +190,7 @@ pub struct TokenStore {
 
 fn hint(path: &Path) -> String {
     format!(
-        "authorize syncbit again and save the new tokens to {}",
+        "run `syncbit auth login` to authorize again (tokens go to {})",
         path.display()
     )
 }
@@ -173,50 +262,20 @@ impl TokenStore {
             }
         }
         crate::debug!("refreshing the Fitbit access token");
-        let oauth = BasicClient::new(ClientId::new(client.client_id.clone()))
-            .set_client_secret(ClientSecret::new(client.client_secret.clone()))
-            .set_auth_uri(
-                AuthUrl::new(client.auth_url.clone())
-                    .map_err(|e| SourceError::Invalid(format!("bad FITBIT_AUTH_URL: {e}")))?,
-            )
-            .set_token_uri(
-                TokenUrl::new(client.token_url.clone())
-                    .map_err(|e| SourceError::Invalid(format!("bad token URL: {e}")))?,
-            );
-        let resp = oauth
+        let resp = oauth_client(client)?
             .exchange_refresh_token(&RefreshToken::new(self.tokens.refresh_token.clone()))
             .request(agent)
             .map_err(|e| refresh_error(e, &self.path))?;
-        let now = Utc::now();
-        let mut next = self.tokens.clone();
-        next.access_token = resp.access_token().secret().clone();
-        if let Some(rt) = resp.refresh_token() {
-            next.refresh_token = rt.secret().clone();
-        }
-        let ttl = resp
-            .expires_in()
-            .unwrap_or(std::time::Duration::from_secs(28800));
-        next.expires_at = Some(
-            (now + Duration::seconds(ttl.as_secs() as i64))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        );
-        next.provider = Some(PROVIDER.to_string());
-        if let Some(scopes) = resp.scopes() {
-            next.scope = Some(
-                scopes
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-        }
+        let next = token_file(&resp, Some(&self.tokens));
         self.save(&next)?;
         self.tokens = next;
         Ok(())
     }
 
     /// Write `next` atomically, keeping the previous file as `.bak`.
-    fn save(&self, next: &TokenFile) -> Result<(), SourceError> {
+    ///
+    /// Errors: `Invalid` when the file cannot be written.
+    pub fn save(&self, next: &TokenFile) -> Result<(), SourceError> {
         let fail = |e: std::io::Error| {
             SourceError::Invalid(format!(
                 "could not write {}: {e}; the new refresh token is lost unless the disk is fixed \
@@ -244,12 +303,12 @@ fn read_tokens(path: &Path) -> Result<TokenFile, String> {
     Ok(t)
 }
 
-type RefreshErr = oauth2::RequestTokenError<
-    oauth2::HttpClientError<ureq::Error>,
-    oauth2::basic::BasicErrorResponse,
->;
+type RefreshErr =
+    oauth2::RequestTokenError<oauth2::HttpClientError<ureq::Error>, BasicErrorResponse>;
 
-fn refresh_error(e: RefreshErr, path: &Path) -> SourceError {
+/// Map a failed token request to a [`SourceError`], never echoing the response body (Fitbit's
+/// `invalid_grant` message contains the token).
+pub fn refresh_error(e: RefreshErr, path: &Path) -> SourceError {
     use oauth2::{HttpClientError, RequestTokenError};
     match e {
         RequestTokenError::Request(HttpClientError::Reqwest(inner)) => match *inner {

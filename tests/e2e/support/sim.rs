@@ -192,6 +192,16 @@ impl Sim {
         s.prev = None;
     }
 
+    /// Scopes the simulated user unticks on the consent page of `/oauth2/authorize`.
+    pub fn deny_scopes(&self, scopes: &[&str]) {
+        self.lock().denied = scopes.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// Number of successful revocations at `/oauth2/revoke`.
+    pub fn revocations(&self) -> usize {
+        self.lock().revocations
+    }
+
     /// Changes the budget per window (calls already made in this window still count).
     pub fn set_budget(&self, n: u32) {
         self.lock().cfg.budget = n;
@@ -297,6 +307,11 @@ struct State {
     token_calls: usize,
     data_calls: usize,
     log: Vec<Request>,
+    /// Authorization codes issued by /oauth2/authorize: code → (challenge, redirect_uri, scope).
+    codes: BTreeMap<String, (String, String, String)>,
+    /// Scopes the simulated user unticks on the consent page.
+    denied: Vec<String>,
+    revocations: usize,
 }
 
 struct Resp {
@@ -326,8 +341,13 @@ fn handle(st: &Mutex<State>, mut rq: tiny_http::Request) {
     let _ = rq.as_reader().read_to_string(&mut body);
     let r = {
         let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
-        let r = if url.split('?').next() == Some("/oauth2/token") {
+        let path = url.split('?').next().unwrap_or("");
+        let r = if path == "/oauth2/token" {
             s.token(&method, auth.as_deref(), &body)
+        } else if path == "/oauth2/authorize" {
+            s.authorize(&url)
+        } else if path == "/oauth2/revoke" {
+            s.revoke(auth.as_deref(), &body)
         } else {
             s.data(&method, &url, auth.as_deref())
         };
@@ -451,6 +471,9 @@ impl State {
             token_calls: 0,
             data_calls: 0,
             log: vec![],
+            codes: BTreeMap::new(),
+            denied: vec![],
+            revocations: 0,
         }
     }
 
@@ -459,6 +482,106 @@ impl State {
             tz: self.cfg.timezone.parse().expect("valid IANA zone"),
             member_since: self.cfg.member_since,
         }
+    }
+
+    /// `GET /oauth2/authorize`: the user approves at once; 302 to `redirect_uri?code&state#_=_`.
+    fn authorize(&mut self, url: &str) -> Resp {
+        let q = parse_form(url.split_once('?').map_or("", |x| x.1));
+        let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+        if get("client_id") != CLIENT_ID || get("response_type") != "code" {
+            return resp(
+                400,
+                errors(
+                    "invalid_request",
+                    None,
+                    "Invalid client_id or response_type",
+                ),
+            );
+        }
+        if get("code_challenge_method") != "S256" || get("code_challenge").len() < 43 {
+            return resp(
+                400,
+                errors("invalid_request", None, "PKCE S256 code_challenge required"),
+            );
+        }
+        let redirect = get("redirect_uri");
+        if redirect.is_empty() {
+            return resp(400, errors("invalid_request", None, "Missing redirect_uri"));
+        }
+        let granted: Vec<String> = get("scope")
+            .split_whitespace()
+            .filter(|s| !self.denied.iter().any(|d| d == s))
+            .map(String::from)
+            .collect();
+        self.seq += 1;
+        let code = format!("sim-code-{}", self.seq);
+        self.codes.insert(
+            code.clone(),
+            (get("code_challenge"), redirect.clone(), granted.join(" ")),
+        );
+        let sep = if redirect.contains('?') { '&' } else { '?' };
+        let location = format!("{redirect}{sep}code={code}&state={}#_=_", get("state"));
+        Resp {
+            status: 302,
+            body: String::new(),
+            headers: vec![("Location".into(), location)],
+        }
+    }
+
+    /// `grant_type=authorization_code`: single-use code, PKCE verifier checked.
+    fn exchange_code(&mut self, form: &BTreeMap<String, String>) -> Resp {
+        use sha2::Digest;
+        let code = form.get("code").cloned().unwrap_or_default();
+        let Some((challenge, redirect, scope)) = self.codes.remove(&code) else {
+            return resp(
+                400,
+                errors(
+                    "invalid_grant",
+                    None,
+                    &format!("Authorization code invalid. {VISIT}"),
+                ),
+            );
+        };
+        let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+        let digest = sha2::Sha256::digest(verifier.as_bytes());
+        let b64 = b64(&digest).replace('+', "-").replace('/', "_");
+        if b64.trim_end_matches('=') != challenge {
+            return resp(400, errors("invalid_grant", None, "Invalid code_verifier"));
+        }
+        if form.get("redirect_uri") != Some(&redirect) {
+            return resp(400, errors("invalid_grant", None, "redirect_uri mismatch"));
+        }
+        self.seq += 1;
+        self.access = format!("sim-at-{}", self.seq);
+        self.refresh = format!("sim-rt-{}", self.seq);
+        self.access_until = Instant::now()
+            + std::time::Duration::from_secs(self.cfg.access_token_ttl_secs.max(0) as u64);
+        self.access_expired = false;
+        self.access_used = false;
+        self.revoked = false;
+        self.prev = None;
+        let body = json!({"access_token": self.access, "expires_in": self.cfg.access_token_ttl_secs,
+            "refresh_token": self.refresh, "scope": scope, "token_type": "Bearer", "user_id": USER_ID});
+        resp(200, body)
+    }
+
+    /// `POST /oauth2/revoke` (Basic auth, `token=`): all of the user's tokens stop working.
+    fn revoke(&mut self, auth: Option<&str>, body: &str) -> Resp {
+        self.token_calls += 1;
+        if auth != Some(basic_auth_header().as_str()) {
+            return resp(
+                401,
+                errors("invalid_client", None, "Invalid authorization header"),
+            );
+        }
+        let form = parse_form(body);
+        let t = form.get("token").cloned().unwrap_or_default();
+        if t == self.refresh || t == self.access {
+            self.revoked = true;
+            self.access_expired = true;
+            self.revocations += 1;
+        }
+        resp(200, json!({}))
     }
 
     fn token(&mut self, method: &str, auth: Option<&str>, body: &str) -> Resp {
@@ -491,6 +614,7 @@ impl State {
         let form = parse_form(body);
         match form.get("grant_type").map(String::as_str) {
             Some("refresh_token") => {}
+            Some("authorization_code") => return self.exchange_code(&form),
             Some(g) => {
                 return resp(
                     400,
