@@ -272,13 +272,13 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
         wait_for_redirect(&cfg.redirect_uri, timeout)?
     };
     let (code, state) = parse_redirect(&pasted)?;
-    if let Some(state) = state {
-        if state != *csrf.secret() {
-            return Err(Exit::new(
-                NOPERM,
-                "the state in the redirect does not match this login (a stale or forged redirect); run `syncbit auth login` again",
-            ));
-        }
+    if let Some(state) = state
+        && state != *csrf.secret()
+    {
+        return Err(Exit::new(
+            NOPERM,
+            "the state in the redirect does not match this login (a stale or forged redirect); run `syncbit auth login` again",
+        ));
     }
     let resp = client
         .exchange_code(AuthorizationCode::new(code))
