@@ -7,5 +7,6 @@ mod failures;
 mod formatting;
 mod harness;
 mod intraday;
+mod packaging;
 mod sim_selftest;
 mod support;

@@ -1,0 +1,223 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_syncbit_global_optspecs
+    string join \n data-dir= v/verbose q/quiet dry-run victoria-endpoint= user-id= timezone= api-base-url= include-today= intraday-detail-level= intraday-heart-rate-detail= intraday-resources= lock-timeout= h/help V/version
+end
+
+function __fish_syncbit_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_syncbit_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_syncbit_using_subcommand
+    set -l cmd (__fish_syncbit_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c syncbit -n "__fish_syncbit_needs_command" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_needs_command" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_needs_command" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c syncbit -n "__fish_syncbit_needs_command" -s V -l version -d 'Print version'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync" -d 'Daily summaries of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "auth" -d 'Authorize syncbit with Fitbit, show or remove the tokens'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'The N days before today' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday -d 'Also fetch intraday series (also on when ENABLE_INTRADAY_BACKFILL=true)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s h -l help -d 'Print help'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "show" -d 'Print what has been written, per family and resource'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l json -d 'The raw state file as JSON'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l daily -d 'Only daily progress'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday -d 'Only intraday progress'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print what has been written, per family and resource'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s h -l help -d 'Print help'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "login" -d 'Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for the authorization' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Do not listen for the redirect or open a browser; read the redirected URL from stdin'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l check -d 'Make one cheap API call (the profile) to prove the tokens work'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync" -d 'Daily summaries of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "auth" -d 'Authorize syncbit with Fitbit, show or remove the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Print what has been written, per family and resource'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs syncbit in place: the binary, systemd units (system and per-user), shell completions,
+# man pages and the example configuration.
+#
+#   sudo bash scripts/install.sh                       # into /usr/local
+#   PREFIX=/usr DESTDIR=/tmp/pkg bash scripts/install.sh   # staged, e.g. for a package
+#
+# PREFIX (default /usr/local) is where the files will live; DESTDIR (default empty) is prepended
+# to every path when copying, for staged installs. The binary is $SYNCBIT_BIN when set, else
+# target/release/syncbit, built with `cargo build --release --locked` when missing.
+# /etc/syncbit/syncbit.env is created from the example (mode 0600) only when it does not exist.
+# For the binary alone: cargo install --path .
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PREFIX=${PREFIX:-/usr/local}
+PREFIX=${PREFIX%/}
+DESTDIR=${DESTDIR:-}
+DESTDIR=${DESTDIR%/}
+case "$PREFIX" in
+  /*) ;;
+  *) echo "install.sh: PREFIX must be an absolute path, not '$PREFIX'" >&2; exit 2 ;;
+esac
+
+bin=${SYNCBIT_BIN:-}
+if [ -z "$bin" ]; then
+  bin=target/release/syncbit
+  if [ ! -x "$bin" ]; then
+    echo "install.sh: building $bin (cargo build --release --locked) ..." >&2
+    cargo build --release --locked
+  fi
+fi
+[ -x "$bin" ] || { echo "install.sh: $bin is not an executable" >&2; exit 1; }
+
+root="$DESTDIR$PREFIX"
+share="$root/share"
+
+install -D -m 0755 "$bin" "$root/bin/syncbit"
+
+# systemd units, with ExecStart pointing at the installed binary
+for kind in system user; do
+  src=systemd
+  [ "$kind" = user ] && src=systemd/user
+  install -d -m 0755 "$root/lib/systemd/$kind"
+  for unit in "$src"/*.service "$src"/*.timer; do
+    sed "s|/usr/bin/syncbit|$PREFIX/bin/syncbit|g" "$unit" >"$root/lib/systemd/$kind/$(basename "$unit")"
+    chmod 0644 "$root/lib/systemd/$kind/$(basename "$unit")"
+  done
+done
+
+install -D -m 0644 completions/syncbit.bash "$share/bash-completion/completions/syncbit"
+install -D -m 0644 completions/_syncbit "$share/zsh/site-functions/_syncbit"
+install -D -m 0644 completions/syncbit.fish "$share/fish/vendor_completions.d/syncbit.fish"
+
+install -d -m 0755 "$share/man/man1"
+install -m 0644 man/*.1 "$share/man/man1/"
+
+install -d -m 0755 "$share/doc/syncbit"
+install -m 0644 contrib/syncbit.env.example contrib/crontab.example contrib/syncbit-alerts.yml \
+  contrib/grafana-dashboard.json contrib/README-ops.md "$share/doc/syncbit/"
+
+# configuration: created once, never overwritten
+install -d -m 0755 "$DESTDIR/etc/syncbit"
+install -d -m 0700 "$DESTDIR/etc/syncbit/credentials"
+if [ ! -e "$DESTDIR/etc/syncbit/syncbit.env" ]; then
+  install -m 0600 contrib/syncbit.env.example "$DESTDIR/etc/syncbit/syncbit.env"
+  echo "install.sh: created $DESTDIR/etc/syncbit/syncbit.env (mode 0600): fill it in" >&2
+else
+  echo "install.sh: kept the existing $DESTDIR/etc/syncbit/syncbit.env" >&2
+fi
+
+echo "install.sh: installed syncbit into $root" >&2
+if [ -z "$DESTDIR" ]; then
+  cat >&2 <<NEXT
+next steps (see $PREFIX/share/doc/syncbit/README-ops.md):
+  edit /etc/syncbit/syncbit.env, put secrets in /etc/syncbit/credentials/<name> (mode 0600)
+  systemctl daemon-reload
+  systemctl enable --now syncbit-sync.timer syncbit-sync-intraday.timer
+NEXT
+fi
