@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/vm.sh
 vm_install
 command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
+command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 SYNCBIT_REQUIRE_VM=1 cargo test --locked -- --test-threads=4
