@@ -183,6 +183,11 @@ pub struct BackfillArgs {
     /// Stop when the hour's remaining request budget falls to N, leaving it to the timers
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub reserve: u64,
+
+    /// Make no request: print how many requests the backfill needs per family and resource,
+    /// how many are done, and how long the rest takes at the hourly budget
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// `syncbit state` subcommands.

@@ -2,39 +2,87 @@
 //!
 //! Commands differ only in the jobs they plan. [`Pipeline::run`] fetches each job from the
 //! [`Source`], formats its readings into a [`Batch`] (timestamps from the user's [`Calendar`],
-//! cut at the device's last sync), pushes full batches to the [`Sink`], and records a job in
-//! the state only after the sink accepted its samples. Any failure saves what was recorded and
-//! ends the run with the matching exit code; nothing unpushed is ever marked done.
+//! cut at the device's last sync), and pushes full batches to the [`Sink`]. Before a batch is
+//! pushed it is written, with the progress it carries, to the spool (`DATA_DIR/spool/`); the
+//! progress is recorded in the state only after the sink accepted the batch, and then the spool
+//! file is removed. A run that finds spool files (VictoriaMetrics was down, the process was
+//! killed) pushes and records them before anything else, so no request is ever repeated for
+//! data already fetched, and nothing unpushed is ever marked done.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use std::collections::HashSet;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::error::{Exit, FAILURE, NOPERM, TEMPFAIL, UNAVAILABLE};
 use crate::format;
-use crate::fsutil::{RunLock, lock_dir};
+use crate::fsutil::{RunLock, atomic_write, lock_dir};
 use crate::metrics::Metric;
 use crate::sink::{Batch, Sink, Stdout, victoria::Victoria};
 use crate::source::fitbit::FitbitSource;
 use crate::source::fitbit::client::Client;
 use crate::source::fitbit::tokens::{OAuthClient, TokenStore};
-use crate::source::{Detail, Family, Resource, Source, SourceError};
-use crate::state::{Progress, StateFile, Status};
+use crate::source::{At, Detail, Family, Reading, Resource, Source, SourceError};
+use crate::state::{Budget, Progress, StateFile, Status};
 
 /// Samples per push (about 4 MB of text before gzip).
 pub const BATCH_SAMPLES: usize = 50_000;
 
-/// One unit of work: one family or resource of one day.
+/// Below this many missing days the per-day activity summary (1 request a day) is cheaper than
+/// the seven activity time-series ranges.
+pub const ACTIVITY_RANGE_MIN_DAYS: usize = 8;
+
+/// One unit of work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Job {
-    /// A daily family of one day.
+    /// A daily family of one day, from the per-day endpoint.
     Daily(Family, NaiveDate),
+    /// A daily family over `start..=end`, from the date-range endpoint(s).
+    DailyRange(Family, NaiveDate, NaiveDate),
     /// An intraday resource of one day.
     Intraday(Resource, NaiveDate),
     /// Battery and last sync of the paired devices.
     Devices,
+}
+
+/// Progress that becomes true once a batch is pushed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Record {
+    /// A daily family of one day.
+    Daily {
+        /// Family key.
+        family: String,
+        /// The day.
+        day: NaiveDate,
+        /// Its progress.
+        progress: Progress,
+    },
+    /// An intraday resource of one day.
+    Intraday {
+        /// Resource key.
+        resource: String,
+        /// The day.
+        day: NaiveDate,
+        /// Its progress.
+        progress: Progress,
+    },
+    /// Device metrics written up to these last-sync instants (ms).
+    Devices {
+        /// Device id → last sync ms.
+        written: BTreeMap<String, i64>,
+    },
+}
+
+/// A spool file: a batch and the progress it carries.
+#[derive(Serialize, Deserialize)]
+struct Spooled {
+    records: Vec<Record>,
+    text: String,
+    samples: usize,
 }
 
 /// What a run did.
@@ -42,7 +90,7 @@ pub enum Job {
 pub struct Summary {
     /// Samples pushed (or printed with `--dry-run`).
     pub samples: usize,
-    /// Jobs recorded.
+    /// Progress records written.
     pub jobs_done: usize,
 }
 
@@ -63,6 +111,7 @@ pub struct Pipeline {
     devices: Vec<crate::source::Device>,
     skipped: HashSet<String>,
     samples_written: usize,
+    spool_seq: u32,
     _lock: RunLock,
 }
 
@@ -80,16 +129,19 @@ fn exit_for(e: SourceError) -> Exit {
         SourceError::Gone => Exit::new(UNAVAILABLE, e.to_string()),
         SourceError::Unauthorized(m) => Exit::new(NOPERM, m),
         SourceError::Unavailable(m) => Exit::new(TEMPFAIL, m),
-        SourceError::Forbidden(m) | SourceError::Invalid(m) => Exit::new(FAILURE, m),
+        SourceError::Forbidden(m) | SourceError::Invalid(m) | SourceError::TooManyPoints(m) => {
+            Exit::new(FAILURE, m)
+        }
     }
 }
 
 impl Pipeline {
-    /// Take the lock, load state, authorize, learn the user's time zone and the device's last
-    /// sync. `reserve`: calls of the hour's budget to leave unused.
+    /// Take the lock, load state, push what the spool holds, authorize, learn the user's time
+    /// zone and the device's last sync. `reserve`: calls of the hour's budget to leave unused.
     ///
-    /// Errors: exit 75 while a saved rate-limit pause lasts (no request is made), 77 without
-    /// tokens, and the exits of [`SourceError`].
+    /// Errors: exit 75 while a saved rate-limit pause lasts or the saved budget is at the
+    /// reserve (no request is made), 77 without tokens, 1 when the spool cannot be pushed, and
+    /// the exits of [`SourceError`].
     pub fn open(cfg: Config, reserve: u64) -> Result<Pipeline, Exit> {
         crate::config::check_dir(&cfg.data_dir)?;
         let lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
@@ -99,6 +151,19 @@ impl Pipeline {
             && until > now
         {
             return Err(exit_for(SourceError::RateLimited { resume_at: until }));
+        }
+        if let Some(b) = state.state.budget
+            && b.resets_at > now
+            && reserve > 0
+            && b.remaining <= reserve
+        {
+            crate::info!(
+                "{} requests left this hour, the reserve is {reserve}: leaving them to the timers",
+                b.remaining
+            );
+            return Err(exit_for(SourceError::RateLimited {
+                resume_at: b.resets_at,
+            }));
         }
         let tokens = TokenStore::load(&cfg.data_dir).map_err(exit_for)?;
         let oauth = OAuthClient {
@@ -110,6 +175,12 @@ impl Pipeline {
         };
         let mut client = Client::new(&cfg.api_base, oauth, tokens);
         client.reserve = reserve;
+        if let Some(b) = state.state.budget
+            && b.resets_at > now
+        {
+            client.quota.remaining = Some(b.remaining);
+            client.quota.reset_at = Some(b.resets_at);
+        }
         let source: Box<dyn Source> = Box::new(FitbitSource { client });
         let sink: Box<dyn Sink> = match (&cfg.victoria, cfg.dry_run) {
             (_, true) => Box::new(Stdout),
@@ -127,8 +198,12 @@ impl Pipeline {
             devices: Vec::new(),
             skipped: HashSet::new(),
             samples_written: 0,
+            spool_seq: 0,
             _lock: lock,
         };
+        if !p.cfg.dry_run {
+            p.replay_spool()?;
+        }
         if let Err(e) = p.prepare() {
             return Err(p.fail(e));
         }
@@ -192,15 +267,123 @@ impl Pipeline {
         Ok(())
     }
 
+    /// A pipeline that makes no request (for `backfill --plan`): lock and state, the calendar
+    /// of `SYNCBIT_TIMEZONE` or the cached profile zone (UTC when neither is known).
+    ///
+    /// Errors: the lock or the state file.
+    pub fn offline(cfg: Config) -> Result<Pipeline, Exit> {
+        crate::config::check_dir(&cfg.data_dir)?;
+        let lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
+        let state = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
+        let tz = cfg.timezone.or_else(|| {
+            state
+                .state
+                .profile_timezone
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+        });
+        if tz.is_none() {
+            crate::warn!("the user's time zone is not known yet (no run has read the profile); planning in UTC");
+        }
+        let tokens = TokenStore {
+            path: cfg.data_dir.join(crate::source::fitbit::tokens::TOKEN_FILE),
+            tokens: serde_json::from_str(r#"{"access_token":"","refresh_token":""}"#)
+                .expect("empty tokens"),
+        };
+        let oauth = OAuthClient {
+            client_id: String::new(),
+            client_secret: String::new(),
+            token_url: String::new(),
+            auth_url: String::new(),
+            redirect_uri: String::new(),
+        };
+        let source: Box<dyn Source> = Box::new(FitbitSource {
+            client: Client::new(&cfg.api_base, oauth, tokens),
+        });
+        Ok(Pipeline {
+            cal: Calendar::new(tz.unwrap_or(chrono_tz::UTC)),
+            cfg,
+            state,
+            source,
+            sink: Box::new(Stdout),
+            now: Utc::now(),
+            last_sync_ms: None,
+            devices: Vec::new(),
+            skipped: HashSet::new(),
+            samples_written: 0,
+            spool_seq: 0,
+            _lock: lock,
+        })
+    }
+
+    fn spool_dir(&self) -> PathBuf {
+        self.cfg.data_dir.join("spool")
+    }
+
+    /// Push and record the batches a previous run fetched but could not finish.
+    fn replay_spool(&mut self) -> Result<(), Exit> {
+        let dir = self.spool_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for f in files {
+            let spooled: Spooled = match std::fs::read(&f)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+            {
+                Some(s) => s,
+                None => {
+                    crate::warn!("ignoring unreadable spool file {}", f.display());
+                    let _ = std::fs::remove_file(&f);
+                    continue;
+                }
+            };
+            let mut batch = Batch::new(&self.cfg.user, self.now.timestamp_millis());
+            batch.text = spooled.text;
+            batch.samples = spooled.samples;
+            self.sink.push(&batch).map_err(|e| {
+                Exit::failure(format!(
+                    "{e}; data fetched earlier waits in {} and is written by the next run",
+                    dir.display()
+                ))
+            })?;
+            crate::info!("wrote {} samples fetched by an earlier run", batch.samples);
+            self.samples_written += batch.samples;
+            for r in spooled.records {
+                self.record(r);
+            }
+            self.save()?;
+            let _ = std::fs::remove_file(&f);
+        }
+        Ok(())
+    }
+
     /// Save state after a source error and turn it into the process exit.
     fn fail(&mut self, e: SourceError) -> Exit {
         if let SourceError::RateLimited { resume_at } = &e {
             self.state.state.rate_limited_until = Some(*resume_at);
         }
+        self.remember_budget();
         if let Err(err) = self.save() {
             return err;
         }
         exit_for(e)
+    }
+
+    fn remember_budget(&mut self) {
+        if let (Some(remaining), Some(resets_at)) =
+            (self.source.budget_left(), self.source.budget_resets_at())
+        {
+            self.state.state.budget = Some(Budget {
+                remaining,
+                resets_at,
+            });
+        }
     }
 
     fn save(&self) -> Result<(), Exit> {
@@ -220,7 +403,7 @@ impl Pipeline {
             ("daily", &self.state.state.daily),
             ("intraday", &self.state.state.intraday),
         ] {
-            let mut best: std::collections::BTreeMap<&str, NaiveDate> = Default::default();
+            let mut best: BTreeMap<&str, NaiveDate> = Default::default();
             for (day, items) in map {
                 for (k, p) in items {
                     if p.status == Status::Complete {
@@ -267,14 +450,97 @@ impl Pipeline {
             .min(self.now.timestamp_millis())
     }
 
-    /// Whether `job` still needs work according to the state.
-    pub fn is_done(&self, job: Job) -> bool {
-        let p = match job {
-            Job::Daily(f, d) => self.state.state.daily_progress(d, f.key()),
-            Job::Intraday(r, d) => self.state.state.intraday_progress(d, r.key()),
-            Job::Devices => None,
-        };
-        p.is_some_and(|p| p.status == Status::Complete)
+    /// Whether a daily family is complete on `day`.
+    pub fn daily_done(&self, f: Family, day: NaiveDate) -> bool {
+        self.state
+            .state
+            .daily_progress(day, f.key())
+            .is_some_and(|p| p.status == Status::Complete)
+    }
+
+    /// Whether an intraday resource is complete on `day`.
+    pub fn intraday_done(&self, r: Resource, day: NaiveDate) -> bool {
+        self.state
+            .state
+            .intraday_progress(day, r.key())
+            .is_some_and(|p| p.status == Status::Complete)
+    }
+
+    /// Requests `job` costs.
+    pub fn cost(&self, job: Job) -> u64 {
+        match job {
+            Job::DailyRange(f, _, _) => self.source.range_cost(f),
+            Job::Devices => 0,
+            _ => 1,
+        }
+    }
+
+    /// Daily jobs for the days of `days` that are not complete yet, per family: contiguous
+    /// runs of missing days become date-range requests chunked to each endpoint's maximum
+    /// (short runs of activity use the per-day summary, which is cheaper there). Newest first.
+    pub fn plan_daily(&self, days: &[NaiveDate]) -> Vec<Job> {
+        self.plan_daily_with(days, true)
+    }
+
+    /// [`Pipeline::plan_daily`], optionally ignoring what the state says is done.
+    pub fn plan_daily_with(&self, days: &[NaiveDate], skip_done: bool) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        for &f in &self.cfg.families {
+            let mut missing: Vec<NaiveDate> = days
+                .iter()
+                .copied()
+                .filter(|d| !(skip_done && self.daily_done(f, *d)))
+                .collect();
+            missing.sort();
+            missing.dedup();
+            let mut runs: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+            for d in missing {
+                match runs.last_mut() {
+                    Some((_, end)) if *end + Duration::days(1) == d => *end = d,
+                    _ => runs.push((d, d)),
+                }
+            }
+            let max = i64::from(self.source.max_range_days(f).max(1));
+            for (start, end) in runs.into_iter().rev() {
+                let len = (end - start).num_days() + 1;
+                if f == Family::Activity && (len as usize) < ACTIVITY_RANGE_MIN_DAYS {
+                    let mut d = end;
+                    while d >= start {
+                        jobs.push(Job::Daily(f, d));
+                        d -= Duration::days(1);
+                    }
+                    continue;
+                }
+                let mut chunk_end = end;
+                while chunk_end >= start {
+                    let chunk_start = (chunk_end - Duration::days(max - 1)).max(start);
+                    jobs.push(Job::DailyRange(f, chunk_start, chunk_end));
+                    chunk_end = chunk_start - Duration::days(1);
+                }
+            }
+        }
+        jobs
+    }
+
+    /// Intraday jobs for the days of `days` (newest first) not complete yet.
+    pub fn plan_intraday(&self, days: &[NaiveDate]) -> Vec<Job> {
+        self.plan_intraday_with(days, true)
+    }
+
+    /// [`Pipeline::plan_intraday`], optionally ignoring what the state says is done.
+    pub fn plan_intraday_with(&self, days: &[NaiveDate], skip_done: bool) -> Vec<Job> {
+        let mut days = days.to_vec();
+        days.sort();
+        days.dedup();
+        let mut jobs = Vec::new();
+        for d in days.into_iter().rev() {
+            for &r in &self.cfg.intraday_resources {
+                if !(skip_done && self.intraday_done(r, d)) {
+                    jobs.push(Job::Intraday(r, d));
+                }
+            }
+        }
+        jobs
     }
 
     /// The detail level of an intraday resource.
@@ -320,35 +586,61 @@ impl Pipeline {
             .collect()
     }
 
-    /// Fetch, format, push and record every job that is not done yet. Progress goes to a bar
-    /// on a terminal, else to log lines, labelled `what`.
+    /// Fetch, format, push and record `jobs`. Progress goes to a bar on a terminal, else to log
+    /// lines, labelled `what`.
     ///
-    /// Errors: exit 75/77/69/1 per [`SourceError`]; exit 1 when a push fails (the jobs it
-    /// carried stay not done).
+    /// Errors: exit 75/77/69/1 per [`SourceError`]; exit 1 when a push fails (the batch waits
+    /// in the spool for the next run).
     pub fn run(&mut self, jobs: Vec<Job>, what: &str) -> Result<Summary, Exit> {
-        let jobs: Vec<Job> = jobs.into_iter().filter(|j| !self.is_done(*j)).collect();
         let mut summary = Summary::default();
-        let bar = progress_bar(jobs.len(), what);
+        let bar = progress_bar(jobs.iter().map(|j| self.cost(*j)).sum(), what);
         let mut batch = Batch::new(&self.cfg.user, self.now.timestamp_millis());
-        let mut pending: Vec<(Job, Option<Progress>)> = Vec::new();
-        let total = jobs.len();
-        for (i, job) in jobs.into_iter().enumerate() {
+        let mut pending: Vec<Record> = Vec::new();
+        let mut queue: std::collections::VecDeque<(Job, bool)> =
+            jobs.into_iter().map(|j| (j, false)).collect();
+        while let Some((job, halved)) = queue.pop_front() {
             let skip_key = match job {
-                Job::Daily(f, _) => f.key(),
+                Job::Daily(f, _) | Job::DailyRange(f, _, _) => f.key(),
                 Job::Intraday(r, _) => r.key(),
                 Job::Devices => "devices",
             };
             if self.skipped.contains(skip_key) {
                 continue;
             }
+            let cost = self.cost(job);
+            if cost > 1 && !self.source.can_afford(cost) {
+                // A multi-request job is fetched whole or not at all, so no request is wasted.
+                let e = SourceError::RateLimited {
+                    resume_at: self
+                        .source
+                        .budget_resets_at()
+                        .unwrap_or(self.now + Duration::hours(1)),
+                };
+                self.flush(&mut batch, &mut pending, &mut summary)?;
+                return Err(self.fail(e));
+            }
             match self.one(job, &mut batch) {
-                Ok(progress) => pending.push((job, progress)),
+                Ok(records) => pending.extend(records),
                 Err(SourceError::Forbidden(m)) => {
                     crate::warn!(
                         "{m}; skipping {skip_key} for this run (turn it off in the configuration to save the request)"
                     );
                     self.skipped.insert(skip_key.to_string());
                 }
+                Err(SourceError::TooManyPoints(m)) => match job {
+                    Job::DailyRange(f, a, b) if !halved && a < b => {
+                        let mid = a + Duration::days((b - a).num_days() / 2);
+                        crate::info!("{m}; trying {a}..{mid} and the rest separately");
+                        queue.push_front((Job::DailyRange(f, mid + Duration::days(1), b), true));
+                        queue.push_front((Job::DailyRange(f, a, mid), true));
+                    }
+                    _ => {
+                        self.flush(&mut batch, &mut pending, &mut summary)?;
+                        return Err(self.fail(SourceError::TooManyPoints(format!(
+                            "{m}, also after halving the range"
+                        ))));
+                    }
+                },
                 Err(e) => {
                     self.flush(&mut batch, &mut pending, &mut summary)?;
                     if let Some(b) = &bar {
@@ -360,13 +652,10 @@ impl Pipeline {
             if batch.samples >= BATCH_SAMPLES {
                 self.flush(&mut batch, &mut pending, &mut summary)?;
             }
-            match &bar {
-                Some(b) => b.inc(1),
-                None => {
-                    if total > 8 && matches!(job, Job::Daily(..) | Job::Intraday(..)) {
-                        crate::debug!("{what}: {}/{total} {job:?}", i + 1);
-                    }
-                }
+            if let Some(b) = &bar {
+                b.inc(cost);
+            } else if !matches!(job, Job::Devices) {
+                crate::debug!("{what}: done {job:?}");
             }
         }
         self.flush(&mut batch, &mut pending, &mut summary)?;
@@ -374,6 +663,7 @@ impl Pipeline {
             b.finish_and_clear();
         }
         self.state.state.rate_limited_until = None;
+        self.remember_budget();
         if !self.cfg.dry_run && summary.jobs_done > 0 {
             self.state.state.last_sync = Some(Utc::now());
         }
@@ -390,100 +680,160 @@ impl Pipeline {
         Ok(summary)
     }
 
+    /// Spool, push, record, unspool.
     fn flush(
         &mut self,
         batch: &mut Batch,
-        pending: &mut Vec<(Job, Option<Progress>)>,
+        pending: &mut Vec<Record>,
         summary: &mut Summary,
     ) -> Result<(), Exit> {
         if pending.is_empty() && batch.is_empty() {
             return Ok(());
         }
+        if self.cfg.dry_run {
+            self.sink.push(batch).map_err(|e| Exit::failure(e.to_string()))?;
+            summary.samples += batch.samples;
+            summary.jobs_done += pending.len();
+            pending.clear();
+            batch.clear();
+            return Ok(());
+        }
+        let spool = if batch.is_empty() {
+            None
+        } else {
+            self.spool_seq += 1;
+            let dir = self.spool_dir();
+            let path = dir.join(format!(
+                "{}-{:05}.json",
+                self.now.format("%Y%m%dT%H%M%S%.3f"),
+                self.spool_seq
+            ));
+            let body = serde_json::to_vec(&Spooled {
+                records: pending.clone(),
+                text: std::mem::take(&mut batch.text),
+                samples: batch.samples,
+            })
+            .expect("spool serializes");
+            crate::fsutil::ensure_dir(&dir)
+                .and_then(|_| atomic_write(&path, &body))
+                .map_err(|e| Exit::failure(format!("cannot write {}: {e}", path.display())))?;
+            // Put the text back for the push (the spool holds its own copy).
+            let spooled: Spooled = serde_json::from_slice(&body).expect("just written");
+            batch.text = spooled.text;
+            Some(path)
+        };
         if let Err(e) = self.sink.push(batch) {
-            let days: HashSet<NaiveDate> = pending
-                .iter()
-                .filter_map(|(j, _)| match j {
-                    Job::Daily(_, d) | Job::Intraday(_, d) => Some(*d),
-                    Job::Devices => None,
-                })
-                .collect();
             self.save()?;
             return Err(Exit::failure(format!(
-                "{e}; {} day(s) stay not done and the next run writes them",
-                days.len()
+                "{e}; the fetched data waits in {} and the next run writes it",
+                self.spool_dir().display()
             )));
         }
         summary.samples += batch.samples;
         self.samples_written += batch.samples;
         batch.clear();
-        if !self.cfg.dry_run {
-            for (job, progress) in pending.drain(..) {
-                self.record(job, progress);
-                summary.jobs_done += 1;
-            }
-            self.save()?;
-        } else {
-            summary.jobs_done += pending.len();
-            pending.clear();
+        for r in pending.drain(..) {
+            self.record(r);
+            summary.jobs_done += 1;
+        }
+        self.save()?;
+        if let Some(p) = spool {
+            let _ = std::fs::remove_file(p);
         }
         Ok(())
     }
 
-    fn record(&mut self, job: Job, progress: Option<Progress>) {
-        let Some(p) = progress else { return };
+    fn record(&mut self, r: Record) {
         let st = &mut self.state.state;
-        match job {
-            Job::Daily(f, d) => {
-                st.daily.entry(d).or_default().insert(f.key().into(), p);
+        match r {
+            Record::Daily {
+                family,
+                day,
+                progress,
+            } => {
+                st.daily.entry(day).or_default().insert(family, progress);
             }
-            Job::Intraday(r, d) => {
-                st.intraday.entry(d).or_default().insert(r.key().into(), p);
+            Record::Intraday {
+                resource,
+                day,
+                progress,
+            } => {
+                st.intraday.entry(day).or_default().insert(resource, progress);
             }
-            Job::Devices => {
-                if let Some(ms) = p.through_ms {
-                    for dev in &self.devices {
-                        st.devices_written.insert(dev.id.clone(), ms);
-                    }
-                }
-            }
+            Record::Devices { written } => st.devices_written.extend(written),
         }
     }
 
-    /// Fetch and format one job into `batch`; the progress to record once it is pushed.
-    fn one(&mut self, job: Job, batch: &mut Batch) -> Result<Option<Progress>, SourceError> {
+    /// The record of one family's readings of one day: pushes them unless the values equal
+    /// what was written before (a revisited partial day).
+    fn daily_day(
+        &self,
+        family: Family,
+        day: NaiveDate,
+        readings: &[Reading],
+        batch: &mut Batch,
+    ) -> Result<Option<Record>, SourceError> {
+        if self.cal.day_start_ms(day) > self.cutoff_ms() {
+            return Ok(None); // nothing of this day has synced yet
+        }
+        let (samples, _) = format::samples(&self.cal, readings);
+        let mut lines = Batch::new(&self.cfg.user, self.now.timestamp_millis());
+        format::add_all(&mut lines, &samples).map_err(|e| SourceError::Invalid(e.to_string()))?;
+        let digest = digest(&lines.text);
+        let before = self.state.state.daily_progress(day, family.key());
+        if before.as_ref().and_then(|p| p.digest.as_deref()) != Some(digest.as_str()) {
+            batch.text.push_str(&lines.text);
+            batch.samples += lines.samples;
+        }
+        let status = if self.is_complete(day) {
+            Status::Complete
+        } else {
+            Status::Partial
+        };
+        Ok(Some(Record::Daily {
+            family: family.key().to_string(),
+            day,
+            progress: Progress {
+                status,
+                through_ms: None,
+                digest: Some(digest),
+            },
+        }))
+    }
+
+    /// Fetch and format one job into `batch`; the records to write once it is pushed.
+    fn one(&mut self, job: Job, batch: &mut Batch) -> Result<Vec<Record>, SourceError> {
         let oops = |e: crate::sink::OutOfRange| SourceError::Invalid(e.to_string());
         match job {
             Job::Daily(family, day) => {
-                let start = self.cal.day_start_ms(day);
-                if start > self.cutoff_ms() {
-                    return Ok(None); // nothing of this day has synced yet
+                if self.cal.day_start_ms(day) > self.cutoff_ms() {
+                    return Ok(vec![]);
                 }
                 let readings = self.source.daily(family, day)?;
-                let (samples, _) = format::samples(&self.cal, &readings);
-                let mut lines = Batch::new(&self.cfg.user, self.now.timestamp_millis());
-                format::add_all(&mut lines, &samples).map_err(oops)?;
-                let digest = digest(&lines.text);
-                let before = self.state.state.daily_progress(day, family.key());
-                if before.as_ref().and_then(|p| p.digest.as_deref()) != Some(digest.as_str()) {
-                    batch.text.push_str(&lines.text);
-                    batch.samples += lines.samples;
+                Ok(self.daily_day(family, day, &readings, batch)?.into_iter().collect())
+            }
+            Job::DailyRange(family, start, end) => {
+                if self.cal.day_start_ms(start) > self.cutoff_ms() {
+                    return Ok(vec![]);
                 }
-                let status = if self.is_complete(day) {
-                    Status::Complete
-                } else {
-                    Status::Partial
-                };
-                Ok(Some(Progress {
-                    status,
-                    through_ms: None,
-                    digest: Some(digest),
-                }))
+                let readings = self.source.daily_range(family, start, end)?;
+                let mut by_day: BTreeMap<NaiveDate, Vec<Reading>> = BTreeMap::new();
+                for r in readings {
+                    if let At::Day(d) = r.at {
+                        by_day.entry(d).or_default().push(r);
+                    }
+                }
+                let mut records = Vec::new();
+                for day in start.iter_days().take_while(|d| *d <= end) {
+                    let readings = by_day.remove(&day).unwrap_or_default();
+                    records.extend(self.daily_day(family, day, &readings, batch)?);
+                }
+                Ok(records)
             }
             Job::Intraday(resource, day) => {
-                let start = self.cal.day_start_ms(day);
                 let cutoff = self.cutoff_ms();
-                if start > cutoff {
-                    return Ok(None);
+                if self.cal.day_start_ms(day) > cutoff {
+                    return Ok(vec![]);
                 }
                 let detail = self.detail(resource);
                 let readings = self.source.intraday(resource, day, detail)?;
@@ -496,40 +846,38 @@ impl Pipeline {
                     );
                 }
                 let before = self.state.state.intraday_progress(day, resource.key());
-                let after = before.and_then(|p| p.through_ms).unwrap_or(i64::MIN);
+                let after = before.and_then(|p| p.through_ms);
                 let span = match detail {
                     Detail::Sec1 => 0,
                     Detail::Min1 => 60_000,
                     Detail::Min5 => 300_000,
                     Detail::Min15 => 900_000,
                 };
-                let mut through = None;
+                let mut through = after;
                 for s in series {
-                    if s.ts_ms <= after || s.ts_ms + span > cutoff {
+                    if after.is_some_and(|a| s.ts_ms <= a) || s.ts_ms + span > cutoff {
                         continue;
                     }
-                    batch
-                        .add(s.metric, &s.labels, s.value, s.ts_ms)
-                        .map_err(oops)?;
+                    batch.add(s.metric, &s.labels, s.value, s.ts_ms).map_err(oops)?;
                     through = Some(s.ts_ms);
                 }
-                let complete = self.is_complete(day);
-                let through_ms = through.or(if after == i64::MIN { None } else { Some(after) });
-                Ok(Some(Progress {
-                    status: if complete {
-                        Status::Complete
-                    } else {
-                        Status::Partial
+                let status = if self.is_complete(day) {
+                    Status::Complete
+                } else {
+                    Status::Partial
+                };
+                Ok(vec![Record::Intraday {
+                    resource: resource.key().to_string(),
+                    day,
+                    progress: Progress {
+                        status,
+                        through_ms: through,
+                        digest: None,
                     },
-                    through_ms,
-                    digest: None,
-                }))
+                }])
             }
             Job::Devices => {
-                let Some(ms) = self.last_sync_ms else {
-                    return Ok(None);
-                };
-                let mut any = false;
+                let mut written = BTreeMap::new();
                 for d in &self.devices {
                     let Some(ls) = d.last_sync.and_then(|t| self.cal.local_ms(t)) else {
                         continue;
@@ -537,30 +885,22 @@ impl Pipeline {
                     if self.state.state.devices_written.get(&d.id) == Some(&ls) {
                         continue;
                     }
-                    let labels = [
-                        ("device_id", d.id.clone()),
-                        ("device_type", d.model.clone()),
-                    ];
+                    let labels = [("device_id", d.id.clone()), ("device_type", d.model.clone())];
                     if let Some(b) = d.battery_percent {
                         batch
                             .add(Metric::DeviceBatteryPercent, &labels, b, ls)
                             .map_err(oops)?;
                     }
                     batch
-                        .add(
-                            Metric::DeviceLastSyncTimestamp,
-                            &labels,
-                            (ls / 1000) as f64,
-                            ls,
-                        )
+                        .add(Metric::DeviceLastSyncTimestamp, &labels, (ls / 1000) as f64, ls)
                         .map_err(oops)?;
-                    any = true;
+                    written.insert(d.id.clone(), ls);
                 }
-                Ok(any.then_some(Progress {
-                    status: Status::Complete,
-                    through_ms: Some(ms),
-                    digest: None,
-                }))
+                Ok(if written.is_empty() {
+                    vec![]
+                } else {
+                    vec![Record::Devices { written }]
+                })
             }
         }
     }
@@ -576,12 +916,12 @@ fn digest(text: &str) -> String {
     format!("{h:016x}")
 }
 
-fn progress_bar(len: usize, what: &str) -> Option<indicatif::ProgressBar> {
+fn progress_bar(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
     if len < 2 || !std::io::stderr().is_terminal() || !crate::log::enabled(crate::log::Level::Info)
     {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(len as u64);
+    let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{prefix} [{bar:30}] {pos}/{len} requests, eta {eta}",

@@ -69,12 +69,25 @@ pub struct State {
     /// No API call before this instant (the rate limit was spent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limited_until: Option<DateTime<Utc>>,
+    /// The rate-limit budget as the API last reported it: calls left, and when the window
+    /// resets. Lets a backfill keep its reserve before making any request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
     /// End of the last run that wrote data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sync: Option<DateTime<Utc>>,
     /// The predecessor's fields, as they were found when migrating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrated_from: Option<serde_json::Value>,
+}
+
+/// The last reported rate-limit budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    /// `Fitbit-Rate-Limit-Remaining`.
+    pub remaining: u64,
+    /// When the window resets.
+    pub resets_at: DateTime<Utc>,
 }
 
 /// The predecessor's `sync_state.json`.

@@ -96,7 +96,7 @@ fn src_exit(e: crate::source::SourceError) -> Exit {
         E::Unavailable(m) => Exit::new(crate::error::TEMPFAIL, m),
         E::Unauthorized(m) | E::Forbidden(m) => Exit::new(NOPERM, m),
         E::RateLimited { .. } => Exit::new(crate::error::TEMPFAIL, e.to_string()),
-        E::Invalid(m) => Exit::new(FAILURE, m),
+        E::Invalid(m) | E::TooManyPoints(m) => Exit::new(FAILURE, m),
     }
 }
 

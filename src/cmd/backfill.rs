@@ -1,4 +1,5 @@
-//! `syncbit backfill`: past days, daily and optionally intraday; resumable.
+//! `syncbit backfill`: past days, daily (date-range requests) and optionally intraday (one
+//! request per resource and day, newest first); resumable; `--plan` prints the cost first.
 
 use chrono::{Duration, NaiveDate};
 
@@ -6,6 +7,10 @@ use crate::cli::{BackfillArgs, Global};
 use crate::config::parse_date;
 use crate::error::Exit;
 use crate::pipeline::{Job, Pipeline};
+use crate::source::{Family, Resource};
+
+/// Requests per hour of the Fitbit Web API when the API has not said.
+const HOURLY_LIMIT: u64 = 150;
 
 /// The inclusive day windows (daily, intraday) a backfill covers; `None` for intraday when it
 /// is off.
@@ -47,6 +52,12 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
     {
         return Err(Exit::usage(format!("--from {f} is after --to {t}")));
     }
+    if a.plan {
+        let cfg = crate::config::load(g, false, false)?;
+        let p = Pipeline::offline(cfg)?;
+        print!("{}", plan_text(&p, a, from, to));
+        return Ok(());
+    }
     let cfg = crate::config::load(g, true, true)?;
     crate::health::run(&cfg, "backfill", |stats| {
         let mut p = Pipeline::open(cfg.clone(), a.reserve)?;
@@ -56,40 +67,148 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
     })
 }
 
+/// The days of the windows, skipping days before the account's first day.
+fn days(p: &Pipeline, (first, last): (NaiveDate, NaiveDate)) -> Vec<NaiveDate> {
+    let floor = p.member_since().unwrap_or(NaiveDate::MIN);
+    first
+        .max(floor)
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .collect()
+}
+
+fn jobs(
+    p: &Pipeline,
+    a: &BackfillArgs,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    skip_done: bool,
+) -> Vec<Job> {
+    let (daily, intraday) = windows(a, p, from, to);
+    let mut jobs = p.plan_daily_with(&days(p, daily), skip_done);
+    if let Some(w) = intraday {
+        jobs.extend(p.plan_intraday_with(&days(p, w), skip_done));
+    }
+    jobs
+}
+
 fn pass(
     p: &mut Pipeline,
     a: &BackfillArgs,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<(), Exit> {
+    let jobs = jobs(p, a, from, to, true);
+    let todo: u64 = jobs.iter().map(|j| p.cost(*j)).sum();
     let ((d0, d1), intraday) = windows(a, p, from, to);
-    let floor = p.member_since().unwrap_or(NaiveDate::MIN);
-    let mut jobs = Vec::new();
-    // Newest days first, so recent history arrives first.
-    let mut day = d1;
-    while day >= d0.max(floor) {
-        for f in &p.cfg.families {
-            jobs.push(Job::Daily(*f, day));
-        }
-        day -= Duration::days(1);
-    }
-    if let Some((i0, i1)) = intraday {
-        let mut day = i1;
-        while day >= i0.max(floor) {
-            for r in &p.cfg.intraday_resources {
-                jobs.push(Job::Intraday(*r, day));
-            }
-            day -= Duration::days(1);
-        }
-    }
-    let todo = jobs.iter().filter(|j| !p.is_done(**j)).count();
     crate::info!(
-        "backfill: daily {d0}..{d1}{}: {todo} of {} requests still to do",
+        "backfill: daily {d0}..{d1}{}: {todo} requests to do",
         intraday
             .map(|(a, b)| format!(", intraday {a}..{b}"))
-            .unwrap_or_default(),
-        jobs.len()
+            .unwrap_or_default()
     );
     p.run(jobs, "backfill")?;
     Ok(())
+}
+
+/// `n` with thousands separators.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `--plan` report: requests per family and resource, done and to do, and the time the
+/// rest takes at the hourly budget less the reserve.
+pub fn plan_text(
+    p: &Pipeline,
+    a: &BackfillArgs,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> String {
+    let (daily, intraday) = windows(a, p, from, to);
+    let todo_jobs = jobs(p, a, from, to, true);
+    let all_jobs = jobs(p, a, from, to, false);
+    let key = |j: &Job| -> Option<(u8, &'static str)> {
+        match j {
+            Job::Daily(f, _) | Job::DailyRange(f, _, _) => Some((0, f.key())),
+            Job::Intraday(r, _) => Some((1, r.key())),
+            Job::Devices => None,
+        }
+    };
+    let mut rows: Vec<(u8, &'static str, u64, u64)> = Vec::new();
+    for f in &p.cfg.families {
+        rows.push((0, Family::key(*f), 0, 0));
+    }
+    if intraday.is_some() {
+        for r in &p.cfg.intraday_resources {
+            rows.push((1, Resource::key(*r), 0, 0));
+        }
+    }
+    for (list, col) in [(&all_jobs, 2), (&todo_jobs, 3)] {
+        for j in list {
+            if let Some(k) = key(j)
+                && let Some(row) = rows.iter_mut().find(|r| (r.0, r.1) == k)
+            {
+                if col == 2 {
+                    row.2 += p.cost(*j);
+                } else {
+                    row.3 += p.cost(*j);
+                }
+            }
+        }
+    }
+    let mut out = String::from("backfill plan (no request made)\n");
+    let n_days = |(a, b): (NaiveDate, NaiveDate)| (b - a).num_days().max(-1) + 1;
+    out += &format!(
+        "  daily    {}..{} ({} days)\n",
+        daily.0,
+        daily.1,
+        n_days(daily)
+    );
+    if let Some(w) = intraday {
+        out += &format!("  intraday {}..{} ({} days)\n", w.0, w.1, n_days(w));
+    }
+    out += &format!(
+        "  {:<24} {:>9} {:>9} {:>9}\n",
+        "family / resource", "requests", "done", "to do"
+    );
+    let (mut total, mut left) = (0, 0);
+    for (kind, name, all, todo) in &rows {
+        let label = if *kind == 0 {
+            format!("{name} (daily)")
+        } else {
+            format!("{name} (intraday)")
+        };
+        out += &format!(
+            "  {label:<24} {:>9} {:>9} {:>9}\n",
+            thousands(*all),
+            thousands(all.saturating_sub(*todo)),
+            thousands(*todo)
+        );
+        total += all;
+        left += todo;
+    }
+    out += &format!(
+        "  {:<24} {:>9} {:>9} {:>9}\n",
+        "total",
+        thousands(total),
+        thousands(total.saturating_sub(left)),
+        thousands(left)
+    );
+    let rate = HOURLY_LIMIT.saturating_sub(a.reserve).max(1);
+    let hours = left.div_ceil(rate);
+    out += &format!(
+        "{} requests to do, about {} h at {rate} requests/h ({HOURLY_LIMIT} per hour, reserve {})\n",
+        thousands(left),
+        hours,
+        a.reserve
+    );
+    out
 }

@@ -17,12 +17,7 @@ pub fn run(g: &Global) -> Result<(), Exit> {
 
 fn pass(p: &mut Pipeline) -> Result<(), Exit> {
     let with_intraday = p.cfg.intraday_with_sync;
-    let mut jobs = Vec::new();
-    for day in p.recent_days(false) {
-        for f in &p.cfg.families {
-            jobs.push(Job::Daily(*f, day));
-        }
-    }
+    let mut jobs = p.plan_daily(&p.recent_days(false));
     if p.cfg.collect_devices {
         jobs.push(Job::Devices);
     }

@@ -6,13 +6,7 @@ use crate::pipeline::{Job, Pipeline};
 
 /// The intraday jobs of the recent days, newest day first.
 pub fn plan(p: &Pipeline) -> Vec<Job> {
-    let mut jobs = Vec::new();
-    for day in p.recent_days(true).into_iter().rev() {
-        for r in &p.cfg.intraday_resources {
-            jobs.push(Job::Intraday(*r, day));
-        }
-    }
-    jobs
+    p.plan_intraday(&p.recent_days(true))
 }
 
 /// Run `sync-intraday`.

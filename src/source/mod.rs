@@ -229,6 +229,9 @@ pub enum SourceError {
     /// A response that could not be understood, or a local failure (token file write).
     #[error("{0}")]
     Invalid(String),
+    /// HTTP 422: the requested range holds too many data points; a shorter range may work.
+    #[error("{0}")]
+    TooManyPoints(String),
 }
 
 /// A source of Fitbit-shaped health data.
@@ -240,6 +243,22 @@ pub trait Source {
     /// The daily readings of one family for one day. A missing optional field skips that one
     /// reading, never the day.
     fn daily(&mut self, family: Family, day: NaiveDate) -> Result<Vec<Reading>, SourceError>;
+    /// The daily readings of one family for every day of `start..=end`. The range must not be
+    /// longer than [`Source::max_range_days`]; it costs [`Source::range_cost`] requests.
+    fn daily_range(
+        &mut self,
+        family: Family,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Reading>, SourceError>;
+    /// The longest range one [`Source::daily_range`] call may cover, in days.
+    fn max_range_days(&self, family: Family) -> u32;
+    /// Requests one [`Source::daily_range`] call costs.
+    fn range_cost(&self, family: Family) -> u64;
+    /// Whether `n` more requests fit in the budget, leaving the reserve untouched.
+    fn can_afford(&self, n: u64) -> bool;
+    /// When the budget resets, if known.
+    fn budget_resets_at(&self) -> Option<DateTime<Utc>>;
     /// One day of one intraday resource at `detail`, as wall-clock points of that day.
     fn intraday(
         &mut self,

@@ -33,7 +33,7 @@ fn budget_exhausted_then_resumed_without_gap_or_duplicate() {
     );
     env.set("INTRADAY_RESOURCES", "steps,heart_rate");
     env.set("INTRADAY_DETAIL_LEVEL", "15min");
-    let args = ["backfill", "--intraday", "--days", "3", "--reserve", "0"];
+    let args = ["backfill", "--intraday", "--days", "5", "--reserve", "0"];
     let r = env.run(&args);
     assert_eq!(r.code, 75, "{}", r.stderr);
     assert!(r.stderr.contains("resume after"), "{}", r.stderr);
@@ -45,7 +45,9 @@ fn budget_exhausted_then_resumed_without_gap_or_duplicate() {
     assert_eq!(env.sim.data_calls(), calls);
     // After the reset the backfill finishes.
     let mut done = false;
+    let mut runs = 1;
     for _ in 0..4 {
+        runs += 1;
         std::thread::sleep(std::time::Duration::from_millis(3200));
         let r = env.run(&args);
         if r.code == 0 {
@@ -58,7 +60,7 @@ fn budget_exhausted_then_resumed_without_gap_or_duplicate() {
     let all = env.export_all();
     assert_no_duplicates(&all);
     let today = env.sim.today();
-    let days: Vec<i64> = (1..=3)
+    let days: Vec<i64> = (1..=5)
         .rev()
         .map(|n| midnight_ms(env.tz(), today - Duration::days(n)))
         .collect();
@@ -68,18 +70,11 @@ fn budget_exhausted_then_resumed_without_gap_or_duplicate() {
         "one daily sample per day, no gap"
     );
     let intraday = env.export("fitbit_steps_intraday");
-    assert_eq!(
-        intraday[0].timestamps.len(),
-        3 * 96,
-        "every 15-minute point of 3 days"
-    );
-    // 2 housekeeping calls per run at most, plus one per (day, family or resource).
-    let jobs = 3 * (8 + 2);
-    assert!(
-        env.sim.data_calls() <= jobs + 2 * 6 + 2,
-        "{}",
-        env.sim.data_calls()
-    );
+    assert_eq!(intraday[0].timestamps.len(), 5 * 96, "every 15-minute point of 5 days");
+    // No request repeated: 5 per-day activity summaries, one range for each other family,
+    // 2 x 5 intraday days, plus the profile once and devices.json once per run that fetched.
+    let jobs = 5 + 7 + 2 * 5;
+    assert_eq!(env.sim.data_calls(), jobs + 1 + runs, "{runs} runs");
 }
 
 #[test]

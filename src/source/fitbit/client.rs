@@ -153,6 +153,12 @@ impl Client {
                         error_kind(&body)
                     )));
                 }
+                422 => {
+                    return Err(SourceError::TooManyPoints(format!(
+                        "the Fitbit API refused {path} with 422 ({}): too many data points",
+                        error_kind(&body)
+                    )));
+                }
                 500..=599 if attempt < 4 => {
                     crate::warn!("the Fitbit API answered {status} for {path}; retrying");
                     std::thread::sleep(self.retry_delay * 2u32.pow(attempt - 1));
@@ -170,6 +176,11 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// Whether `n` more requests leave at least the reserve (true while the budget is unknown).
+    pub fn can_afford(&self, n: u64) -> bool {
+        self.quota.remaining.is_none_or(|left| left >= self.reserve + n)
     }
 
     fn check_budget(&self) -> Result<(), SourceError> {

@@ -235,9 +235,160 @@ pub fn parse_intraday(body: &Value, key: &str, resource: Resource, day: NaiveDat
     out
 }
 
+/// The date-range endpoints, one row per family: the longest range one request may cover,
+/// how many requests a range costs, and where the limit is documented.
+///
+/// Every daily metric syncbit writes is available from these ranges; the per-day activity
+/// summary (`/1/user/-/activities/date/D.json`) is used only for short windows, where it is
+/// cheaper (1 request per day instead of 7 per range).
+pub const RANGES: &[(Family, u32, u64, &str, &str)] = &[
+    (Family::Activity, 1095, 7, "/1/user/-/activities/{steps,distance,calories,minutesSedentary,minutesLightlyActive,minutesFairlyActive,minutesVeryActive}/date/S/E.json", "Fitbit Web API reference, activity time series by date range: at most 1095 days"),
+    (Family::Heart, 366, 1, "/1/user/-/activities/heart/date/S/E.json", "heart rate time series by date range: at most 1 year"),
+    (Family::Sleep, 100, 1, "/1.2/user/-/sleep/date/S/E.json", "sleep log by date range: at most 100 days"),
+    (Family::Spo2, 30, 1, "/1/user/-/spo2/date/S/E.json", "SpO2 summary by interval: at most 30 days"),
+    (Family::BreathingRate, 30, 1, "/1/user/-/br/date/S/E.json", "breathing rate summary by interval: at most 30 days"),
+    (Family::Hrv, 30, 1, "/1/user/-/hrv/date/S/E.json", "HRV summary by interval: at most 30 days"),
+    (Family::CardioFitness, 30, 1, "/1/user/-/cardioscore/date/S/E.json", "VO2 max summary by interval: at most 30 days"),
+    (Family::Temperature, 30, 1, "/1/user/-/temp/skin/date/S/E.json", "skin temperature summary by interval: at most 30 days"),
+];
+
+/// The activity time-series resources of a range and the reading each one becomes.
+const ACTIVITY_SERIES: [(&str, Metric, Option<&str>); 7] = [
+    ("steps", Metric::StepsTotal, None),
+    ("distance", Metric::DistanceKm, None),
+    ("calories", Metric::CaloriesTotal, None),
+    ("minutesSedentary", Metric::ActiveMinutes, Some("sedentary")),
+    ("minutesLightlyActive", Metric::ActiveMinutes, Some("lightly_active")),
+    ("minutesFairlyActive", Metric::ActiveMinutes, Some("fairly_active")),
+    ("minutesVeryActive", Metric::ActiveMinutes, Some("very_active")),
+];
+
+fn range_row(family: Family) -> &'static (Family, u32, u64, &'static str, &'static str) {
+    RANGES
+        .iter()
+        .find(|r| r.0 == family)
+        .expect("every family has a range row")
+}
+
+/// `(day, item)` for each dated item of a list.
+fn dated(list: Option<&Value>) -> impl Iterator<Item = (NaiveDate, &Value)> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| {
+            let d = i.get("dateTime").and_then(Value::as_str)?;
+            Some((NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?, i))
+        })
+}
+
+/// Per-day sleep readings from the logs of a range (`sleep[]`), summed per `dateOfSleep` the
+/// way the per-day endpoint's `summary` is: minutes asleep over all logs, stage minutes over
+/// the logs that have stages.
+pub fn parse_sleep_range(body: &Value) -> Vec<Reading> {
+    let mut days: std::collections::BTreeMap<NaiveDate, Vec<&Value>> = Default::default();
+    for log in body.get("sleep").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(d) = log
+            .get("dateOfSleep")
+            .and_then(Value::as_str)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        {
+            days.entry(d).or_default().push(log);
+        }
+    }
+    let mut out = Vec::new();
+    for (day, logs) in days {
+        let asleep: Option<f64> = logs.iter().map(|l| l.get("minutesAsleep").and_then(num)).sum();
+        let mut summary = serde_json::json!({"totalSleepRecords": logs.len()});
+        if let Some(a) = asleep {
+            summary["totalMinutesAsleep"] = a.into();
+        }
+        let mut stages = serde_json::Map::new();
+        for l in &logs {
+            if let Some(m) = l.pointer("/levels/summary").and_then(Value::as_object) {
+                for stage in ["deep", "light", "rem", "wake"] {
+                    if let Some(v) = m.get(stage).and_then(|x| x.get("minutes")).and_then(num) {
+                        let prev = stages.get(stage).and_then(Value::as_f64).unwrap_or(0.0);
+                        stages.insert(stage.into(), (prev + v).into());
+                    }
+                }
+            }
+        }
+        if !stages.is_empty() {
+            summary["stages"] = Value::Object(stages);
+        }
+        let logs_json: Vec<Value> = logs.into_iter().cloned().collect();
+        out.extend(parse_sleep(
+            &serde_json::json!({"sleep": logs_json, "summary": summary}),
+            day,
+        ));
+    }
+    out
+}
+
 impl FitbitSource {
     fn get(&mut self, path: &str) -> Result<Value, SourceError> {
         self.client.get_json(path)
+    }
+
+    fn range_readings(
+        &mut self,
+        family: Family,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Reading>, SourceError> {
+        let (s, e) = (date(start), date(end));
+        let mut out = Vec::new();
+        match family {
+            Family::Activity => {
+                for (res, metric, level) in ACTIVITY_SERIES {
+                    let body = self.get(&format!("/1/user/-/activities/{res}/date/{s}/{e}.json"))?;
+                    for (day, item) in dated(body.get(format!("activities-{res}"))) {
+                        if let Some(v) = item.get("value").and_then(num) {
+                            let mut r = Reading::day(metric, day, v);
+                            if let Some(l) = level {
+                                r.labels.push(("type", l.to_string()));
+                            }
+                            out.push(r);
+                        }
+                    }
+                }
+            }
+            Family::Heart => {
+                let body = self.get(&format!("/1/user/-/activities/heart/date/{s}/{e}.json"))?;
+                for (day, item) in dated(body.get("activities-heart")) {
+                    out.extend(parse_heart_item(item, day));
+                }
+            }
+            Family::Sleep => {
+                out = parse_sleep_range(&self.get(&format!("/1.2/user/-/sleep/date/{s}/{e}.json"))?);
+            }
+            Family::Spo2 => {
+                let body = self.get(&format!("/1/user/-/spo2/date/{s}/{e}.json"))?;
+                let items: Vec<(NaiveDate, &Value)> = if body.is_array() {
+                    dated(Some(&body)).collect()
+                } else {
+                    dated(Some(&Value::Array(vec![body.clone()]))).map(|(d, _)| (d, &body)).collect()
+                };
+                for (day, item) in items {
+                    out.extend(parse_spo2(item, day));
+                }
+            }
+            Family::BreathingRate | Family::Hrv | Family::CardioFitness | Family::Temperature => {
+                let (path, list, field, metric) = match family {
+                    Family::BreathingRate => ("br", "br", "breathingRate", Metric::BreathingRateBpm),
+                    Family::Hrv => ("hrv", "hrv", "dailyRmssd", Metric::HrvRmssdMs),
+                    Family::CardioFitness => ("cardioscore", "cardioScore", "vo2Max", Metric::Vo2Max),
+                    _ => ("temp/skin", "tempSkin", "nightlyRelative", Metric::TempSkinRelativeCelsius),
+                };
+                let body = self.get(&format!("/1/user/-/{path}/date/{s}/{e}.json"))?;
+                let days: Vec<NaiveDate> = dated(body.get(list)).map(|(d, _)| d).collect();
+                for day in days {
+                    out.extend(parse_single(&body, day, list, field, metric));
+                }
+            }
+        }
+        out.retain(|r| matches!(r.at, At::Day(d) if d >= start && d <= end));
+        Ok(out)
     }
 }
 
@@ -351,6 +502,31 @@ impl Source for FitbitSource {
         );
         let body = self.get(&path)?;
         Ok(parse_intraday(&body, key, resource, day))
+    }
+
+    fn daily_range(
+        &mut self,
+        family: Family,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Reading>, SourceError> {
+        self.range_readings(family, start, end)
+    }
+
+    fn max_range_days(&self, family: Family) -> u32 {
+        range_row(family).1
+    }
+
+    fn range_cost(&self, family: Family) -> u64 {
+        range_row(family).2
+    }
+
+    fn can_afford(&self, n: u64) -> bool {
+        self.client.can_afford(n)
+    }
+
+    fn budget_resets_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.client.quota.reset_at
     }
 
     fn requests(&self) -> u64 {
