@@ -7,6 +7,7 @@ mod failures;
 mod formatting;
 mod harness;
 mod intraday;
+mod ops;
 mod packaging;
 mod sim_selftest;
 mod support;
