@@ -460,7 +460,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__backfill)
-            opts="-v -q -h --intraday --days --from --to --reserve --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --intraday --days --from --to --reserve --plan --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

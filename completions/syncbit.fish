@@ -88,6 +88,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-he
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday -d 'Also fetch intraday series (also on when ENABLE_INTRADAY_BACKFILL=true)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l plan -d 'Make no request: print how many requests the backfill needs per family and resource, how many are done, and how long the rest takes at the hourly budget'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
