@@ -283,7 +283,9 @@ impl Pipeline {
                 .and_then(|t| t.parse().ok())
         });
         if tz.is_none() {
-            crate::warn!("the user's time zone is not known yet (no run has read the profile); planning in UTC");
+            crate::warn!(
+                "the user's time zone is not known yet (no run has read the profile); planning in UTC"
+            );
         }
         let tokens = TokenStore {
             path: cfg.data_dir.join(crate::source::fitbit::tokens::TOKEN_FILE),
@@ -596,6 +598,7 @@ impl Pipeline {
         let bar = progress_bar(jobs.iter().map(|j| self.cost(*j)).sum(), what);
         let mut batch = Batch::new(&self.cfg.user, self.now.timestamp_millis());
         let mut pending: Vec<Record> = Vec::new();
+        let mut spooled: Vec<PathBuf> = Vec::new();
         let mut queue: std::collections::VecDeque<(Job, bool)> =
             jobs.into_iter().map(|j| (j, false)).collect();
         while let Some((job, halved)) = queue.pop_front() {
@@ -616,11 +619,21 @@ impl Pipeline {
                         .budget_resets_at()
                         .unwrap_or(self.now + Duration::hours(1)),
                 };
-                self.flush(&mut batch, &mut pending, &mut summary)?;
+                self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
                 return Err(self.fail(e));
             }
-            match self.one(job, &mut batch) {
-                Ok(records) => pending.extend(records),
+            let mut job_batch = Batch::new(&self.cfg.user, self.now.timestamp_millis());
+            match self.one(job, &mut job_batch) {
+                Ok(records) => {
+                    if !records.is_empty() || !job_batch.is_empty() {
+                        if let Some(path) = self.spool(&records, &job_batch)? {
+                            spooled.push(path);
+                        }
+                        batch.text.push_str(&job_batch.text);
+                        batch.samples += job_batch.samples;
+                        pending.extend(records);
+                    }
+                }
                 Err(SourceError::Forbidden(m)) => {
                     crate::warn!(
                         "{m}; skipping {skip_key} for this run (turn it off in the configuration to save the request)"
@@ -635,14 +648,14 @@ impl Pipeline {
                         queue.push_front((Job::DailyRange(f, a, mid), true));
                     }
                     _ => {
-                        self.flush(&mut batch, &mut pending, &mut summary)?;
+                        self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
                         return Err(self.fail(SourceError::TooManyPoints(format!(
                             "{m}, also after halving the range"
                         ))));
                     }
                 },
                 Err(e) => {
-                    self.flush(&mut batch, &mut pending, &mut summary)?;
+                    self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
                     if let Some(b) = &bar {
                         b.abandon();
                     }
@@ -650,7 +663,7 @@ impl Pipeline {
                 }
             }
             if batch.samples >= BATCH_SAMPLES {
-                self.flush(&mut batch, &mut pending, &mut summary)?;
+                self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
             }
             if let Some(b) = &bar {
                 b.inc(cost);
@@ -658,7 +671,7 @@ impl Pipeline {
                 crate::debug!("{what}: done {job:?}");
             }
         }
-        self.flush(&mut batch, &mut pending, &mut summary)?;
+        self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
         if let Some(b) = bar {
             b.finish_and_clear();
         }
@@ -680,50 +693,47 @@ impl Pipeline {
         Ok(summary)
     }
 
-    /// Spool, push, record, unspool.
+    /// Write one job's samples and records to the spool before anything is pushed, so a run
+    /// that dies or cannot push leaves them for the next run instead of fetching them again.
+    fn spool(&mut self, records: &[Record], batch: &Batch) -> Result<Option<PathBuf>, Exit> {
+        if self.cfg.dry_run {
+            return Ok(None);
+        }
+        self.spool_seq += 1;
+        let dir = self.spool_dir();
+        let path = dir.join(format!(
+            "{}-{:06}.json",
+            self.now.format("%Y%m%dT%H%M%S%.3f"),
+            self.spool_seq
+        ));
+        let body = serde_json::to_vec(&Spooled {
+            records: records.to_vec(),
+            text: batch.text.clone(),
+            samples: batch.samples,
+        })
+        .expect("spool serializes");
+        crate::fsutil::ensure_dir(&dir)
+            .and_then(|_| atomic_write(&path, &body))
+            .map_err(|e| Exit::failure(format!("cannot write {}: {e}", path.display())))?;
+        Ok(Some(path))
+    }
+
+    /// Push the batch, record its progress, drop its spool files.
     fn flush(
         &mut self,
         batch: &mut Batch,
         pending: &mut Vec<Record>,
+        spooled: &mut Vec<PathBuf>,
         summary: &mut Summary,
     ) -> Result<(), Exit> {
         if pending.is_empty() && batch.is_empty() {
             return Ok(());
         }
-        if self.cfg.dry_run {
-            self.sink.push(batch).map_err(|e| Exit::failure(e.to_string()))?;
-            summary.samples += batch.samples;
-            summary.jobs_done += pending.len();
-            pending.clear();
-            batch.clear();
-            return Ok(());
-        }
-        let spool = if batch.is_empty() {
-            None
-        } else {
-            self.spool_seq += 1;
-            let dir = self.spool_dir();
-            let path = dir.join(format!(
-                "{}-{:05}.json",
-                self.now.format("%Y%m%dT%H%M%S%.3f"),
-                self.spool_seq
-            ));
-            let body = serde_json::to_vec(&Spooled {
-                records: pending.clone(),
-                text: std::mem::take(&mut batch.text),
-                samples: batch.samples,
-            })
-            .expect("spool serializes");
-            crate::fsutil::ensure_dir(&dir)
-                .and_then(|_| atomic_write(&path, &body))
-                .map_err(|e| Exit::failure(format!("cannot write {}: {e}", path.display())))?;
-            // Put the text back for the push (the spool holds its own copy).
-            let spooled: Spooled = serde_json::from_slice(&body).expect("just written");
-            batch.text = spooled.text;
-            Some(path)
-        };
         if let Err(e) = self.sink.push(batch) {
             self.save()?;
+            if self.cfg.dry_run {
+                return Err(Exit::failure(e.to_string()));
+            }
             return Err(Exit::failure(format!(
                 "{e}; the fetched data waits in {} and the next run writes it",
                 self.spool_dir().display()
@@ -732,12 +742,16 @@ impl Pipeline {
         summary.samples += batch.samples;
         self.samples_written += batch.samples;
         batch.clear();
+        summary.jobs_done += pending.len();
+        if self.cfg.dry_run {
+            pending.clear();
+            return Ok(());
+        }
         for r in pending.drain(..) {
             self.record(r);
-            summary.jobs_done += 1;
         }
         self.save()?;
-        if let Some(p) = spool {
+        for p in spooled.drain(..) {
             let _ = std::fs::remove_file(p);
         }
         Ok(())
@@ -758,7 +772,10 @@ impl Pipeline {
                 day,
                 progress,
             } => {
-                st.intraday.entry(day).or_default().insert(resource, progress);
+                st.intraday
+                    .entry(day)
+                    .or_default()
+                    .insert(resource, progress);
             }
             Record::Devices { written } => st.devices_written.extend(written),
         }
@@ -810,7 +827,10 @@ impl Pipeline {
                     return Ok(vec![]);
                 }
                 let readings = self.source.daily(family, day)?;
-                Ok(self.daily_day(family, day, &readings, batch)?.into_iter().collect())
+                Ok(self
+                    .daily_day(family, day, &readings, batch)?
+                    .into_iter()
+                    .collect())
             }
             Job::DailyRange(family, start, end) => {
                 if self.cal.day_start_ms(start) > self.cutoff_ms() {
@@ -858,7 +878,9 @@ impl Pipeline {
                     if after.is_some_and(|a| s.ts_ms <= a) || s.ts_ms + span > cutoff {
                         continue;
                     }
-                    batch.add(s.metric, &s.labels, s.value, s.ts_ms).map_err(oops)?;
+                    batch
+                        .add(s.metric, &s.labels, s.value, s.ts_ms)
+                        .map_err(oops)?;
                     through = Some(s.ts_ms);
                 }
                 let status = if self.is_complete(day) {
@@ -885,14 +907,22 @@ impl Pipeline {
                     if self.state.state.devices_written.get(&d.id) == Some(&ls) {
                         continue;
                     }
-                    let labels = [("device_id", d.id.clone()), ("device_type", d.model.clone())];
+                    let labels = [
+                        ("device_id", d.id.clone()),
+                        ("device_type", d.model.clone()),
+                    ];
                     if let Some(b) = d.battery_percent {
                         batch
                             .add(Metric::DeviceBatteryPercent, &labels, b, ls)
                             .map_err(oops)?;
                     }
                     batch
-                        .add(Metric::DeviceLastSyncTimestamp, &labels, (ls / 1000) as f64, ls)
+                        .add(
+                            Metric::DeviceLastSyncTimestamp,
+                            &labels,
+                            (ls / 1000) as f64,
+                            ls,
+                        )
                         .map_err(oops)?;
                     written.insert(d.id.clone(), ls);
                 }

@@ -2,6 +2,7 @@
 //! VictoriaMetrics.
 
 mod auth;
+mod backfill;
 mod daily;
 mod failures;
 mod formatting;

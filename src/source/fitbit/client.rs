@@ -180,7 +180,9 @@ impl Client {
 
     /// Whether `n` more requests leave at least the reserve (true while the budget is unknown).
     pub fn can_afford(&self, n: u64) -> bool {
-        self.quota.remaining.is_none_or(|left| left >= self.reserve + n)
+        self.quota
+            .remaining
+            .is_none_or(|left| left >= self.reserve + n)
     }
 
     fn check_budget(&self) -> Result<(), SourceError> {

@@ -242,14 +242,62 @@ pub fn parse_intraday(body: &Value, key: &str, resource: Resource, day: NaiveDat
 /// summary (`/1/user/-/activities/date/D.json`) is used only for short windows, where it is
 /// cheaper (1 request per day instead of 7 per range).
 pub const RANGES: &[(Family, u32, u64, &str, &str)] = &[
-    (Family::Activity, 1095, 7, "/1/user/-/activities/{steps,distance,calories,minutesSedentary,minutesLightlyActive,minutesFairlyActive,minutesVeryActive}/date/S/E.json", "Fitbit Web API reference, activity time series by date range: at most 1095 days"),
-    (Family::Heart, 366, 1, "/1/user/-/activities/heart/date/S/E.json", "heart rate time series by date range: at most 1 year"),
-    (Family::Sleep, 100, 1, "/1.2/user/-/sleep/date/S/E.json", "sleep log by date range: at most 100 days"),
-    (Family::Spo2, 30, 1, "/1/user/-/spo2/date/S/E.json", "SpO2 summary by interval: at most 30 days"),
-    (Family::BreathingRate, 30, 1, "/1/user/-/br/date/S/E.json", "breathing rate summary by interval: at most 30 days"),
-    (Family::Hrv, 30, 1, "/1/user/-/hrv/date/S/E.json", "HRV summary by interval: at most 30 days"),
-    (Family::CardioFitness, 30, 1, "/1/user/-/cardioscore/date/S/E.json", "VO2 max summary by interval: at most 30 days"),
-    (Family::Temperature, 30, 1, "/1/user/-/temp/skin/date/S/E.json", "skin temperature summary by interval: at most 30 days"),
+    (
+        Family::Activity,
+        1095,
+        7,
+        "/1/user/-/activities/{steps,distance,calories,minutesSedentary,minutesLightlyActive,minutesFairlyActive,minutesVeryActive}/date/S/E.json",
+        "Fitbit Web API reference, activity time series by date range: at most 1095 days",
+    ),
+    (
+        Family::Heart,
+        366,
+        1,
+        "/1/user/-/activities/heart/date/S/E.json",
+        "heart rate time series by date range: at most 1 year",
+    ),
+    (
+        Family::Sleep,
+        100,
+        1,
+        "/1.2/user/-/sleep/date/S/E.json",
+        "sleep log by date range: at most 100 days",
+    ),
+    (
+        Family::Spo2,
+        30,
+        1,
+        "/1/user/-/spo2/date/S/E.json",
+        "SpO2 summary by interval: at most 30 days",
+    ),
+    (
+        Family::BreathingRate,
+        30,
+        1,
+        "/1/user/-/br/date/S/E.json",
+        "breathing rate summary by interval: at most 30 days",
+    ),
+    (
+        Family::Hrv,
+        30,
+        1,
+        "/1/user/-/hrv/date/S/E.json",
+        "HRV summary by interval: at most 30 days",
+    ),
+    (
+        Family::CardioFitness,
+        30,
+        1,
+        "/1/user/-/cardioscore/date/S/E.json",
+        "VO2 max summary by interval: at most 30 days",
+    ),
+    (
+        Family::Temperature,
+        30,
+        1,
+        "/1/user/-/temp/skin/date/S/E.json",
+        "skin temperature summary by interval: at most 30 days",
+    ),
 ];
 
 /// The activity time-series resources of a range and the reading each one becomes.
@@ -258,9 +306,21 @@ const ACTIVITY_SERIES: [(&str, Metric, Option<&str>); 7] = [
     ("distance", Metric::DistanceKm, None),
     ("calories", Metric::CaloriesTotal, None),
     ("minutesSedentary", Metric::ActiveMinutes, Some("sedentary")),
-    ("minutesLightlyActive", Metric::ActiveMinutes, Some("lightly_active")),
-    ("minutesFairlyActive", Metric::ActiveMinutes, Some("fairly_active")),
-    ("minutesVeryActive", Metric::ActiveMinutes, Some("very_active")),
+    (
+        "minutesLightlyActive",
+        Metric::ActiveMinutes,
+        Some("lightly_active"),
+    ),
+    (
+        "minutesFairlyActive",
+        Metric::ActiveMinutes,
+        Some("fairly_active"),
+    ),
+    (
+        "minutesVeryActive",
+        Metric::ActiveMinutes,
+        Some("very_active"),
+    ),
 ];
 
 fn range_row(family: Family) -> &'static (Family, u32, u64, &'static str, &'static str) {
@@ -286,7 +346,12 @@ fn dated(list: Option<&Value>) -> impl Iterator<Item = (NaiveDate, &Value)> {
 /// the logs that have stages.
 pub fn parse_sleep_range(body: &Value) -> Vec<Reading> {
     let mut days: std::collections::BTreeMap<NaiveDate, Vec<&Value>> = Default::default();
-    for log in body.get("sleep").and_then(Value::as_array).into_iter().flatten() {
+    for log in body
+        .get("sleep")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(d) = log
             .get("dateOfSleep")
             .and_then(Value::as_str)
@@ -297,7 +362,10 @@ pub fn parse_sleep_range(body: &Value) -> Vec<Reading> {
     }
     let mut out = Vec::new();
     for (day, logs) in days {
-        let asleep: Option<f64> = logs.iter().map(|l| l.get("minutesAsleep").and_then(num)).sum();
+        let asleep: Option<f64> = logs
+            .iter()
+            .map(|l| l.get("minutesAsleep").and_then(num))
+            .sum();
         let mut summary = serde_json::json!({"totalSleepRecords": logs.len()});
         if let Some(a) = asleep {
             summary["totalMinutesAsleep"] = a.into();
@@ -341,7 +409,8 @@ impl FitbitSource {
         match family {
             Family::Activity => {
                 for (res, metric, level) in ACTIVITY_SERIES {
-                    let body = self.get(&format!("/1/user/-/activities/{res}/date/{s}/{e}.json"))?;
+                    let body =
+                        self.get(&format!("/1/user/-/activities/{res}/date/{s}/{e}.json"))?;
                     for (day, item) in dated(body.get(format!("activities-{res}"))) {
                         if let Some(v) = item.get("value").and_then(num) {
                             let mut r = Reading::day(metric, day, v);
@@ -360,14 +429,17 @@ impl FitbitSource {
                 }
             }
             Family::Sleep => {
-                out = parse_sleep_range(&self.get(&format!("/1.2/user/-/sleep/date/{s}/{e}.json"))?);
+                out =
+                    parse_sleep_range(&self.get(&format!("/1.2/user/-/sleep/date/{s}/{e}.json"))?);
             }
             Family::Spo2 => {
                 let body = self.get(&format!("/1/user/-/spo2/date/{s}/{e}.json"))?;
                 let items: Vec<(NaiveDate, &Value)> = if body.is_array() {
                     dated(Some(&body)).collect()
                 } else {
-                    dated(Some(&Value::Array(vec![body.clone()]))).map(|(d, _)| (d, &body)).collect()
+                    dated(Some(&Value::Array(vec![body.clone()])))
+                        .map(|(d, _)| (d, &body))
+                        .collect()
                 };
                 for (day, item) in items {
                     out.extend(parse_spo2(item, day));
@@ -375,10 +447,19 @@ impl FitbitSource {
             }
             Family::BreathingRate | Family::Hrv | Family::CardioFitness | Family::Temperature => {
                 let (path, list, field, metric) = match family {
-                    Family::BreathingRate => ("br", "br", "breathingRate", Metric::BreathingRateBpm),
+                    Family::BreathingRate => {
+                        ("br", "br", "breathingRate", Metric::BreathingRateBpm)
+                    }
                     Family::Hrv => ("hrv", "hrv", "dailyRmssd", Metric::HrvRmssdMs),
-                    Family::CardioFitness => ("cardioscore", "cardioScore", "vo2Max", Metric::Vo2Max),
-                    _ => ("temp/skin", "tempSkin", "nightlyRelative", Metric::TempSkinRelativeCelsius),
+                    Family::CardioFitness => {
+                        ("cardioscore", "cardioScore", "vo2Max", Metric::Vo2Max)
+                    }
+                    _ => (
+                        "temp/skin",
+                        "tempSkin",
+                        "nightlyRelative",
+                        Metric::TempSkinRelativeCelsius,
+                    ),
                 };
                 let body = self.get(&format!("/1/user/-/{path}/date/{s}/{e}.json"))?;
                 let days: Vec<NaiveDate> = dated(body.get(list)).map(|(d, _)| d).collect();

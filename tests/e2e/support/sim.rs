@@ -197,6 +197,11 @@ impl Sim {
         self.lock().denied = scopes.iter().map(|s| s.to_string()).collect();
     }
 
+    /// Date ranges longer than `days` answer 422 "too many data points" (`None`: never).
+    pub fn limit_ranges_to(&self, days: Option<i64>) {
+        self.lock().limit_422 = days;
+    }
+
     /// Number of successful revocations at `/oauth2/revoke`.
     pub fn revocations(&self) -> usize {
         self.lock().revocations
@@ -309,6 +314,7 @@ struct State {
     log: Vec<Request>,
     /// Authorization codes issued by /oauth2/authorize: code → (challenge, redirect_uri, scope).
     codes: BTreeMap<String, (String, String, String)>,
+    limit_422: Option<i64>,
     /// Scopes the simulated user unticks on the consent page.
     denied: Vec<String>,
     revocations: usize,
@@ -472,6 +478,7 @@ impl State {
             data_calls: 0,
             log: vec![],
             codes: BTreeMap::new(),
+            limit_422: None,
             denied: vec![],
             revocations: 0,
         }
@@ -481,6 +488,7 @@ impl State {
         Model {
             tz: self.cfg.timezone.parse().expect("valid IANA zone"),
             member_since: self.cfg.member_since,
+            limit_422: self.limit_422,
         }
     }
 
@@ -851,6 +859,8 @@ struct Pt {
 struct Model {
     tz: Tz,
     member_since: NaiveDate,
+    /// Ranges longer than this many days answer 422 "too many data points".
+    limit_422: Option<i64>,
 }
 
 fn epoch_days(d: NaiveDate) -> i64 {
@@ -1266,6 +1276,21 @@ impl Model {
         if end < start {
             return Err(validation(
                 "Invalid date range: end date is before start date",
+            ));
+        }
+        if let Some(n) = self.limit_422
+            && (end - start).num_days() + 1 > n
+        {
+            return Err(resp(
+                422,
+                fixture_error(
+                    "error-422-too-many-data-points.json",
+                    errors(
+                        "validation",
+                        Some("Request"),
+                        "The number of data points queried exceeds limit.",
+                    ),
+                ),
             ));
         }
         if (end - start).num_days() + 1 > max_days {

@@ -1,0 +1,282 @@
+//! Backfill at the API's floor: ranged daily requests, exact resume, the quota reserve, the
+//! plan.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::Value;
+use std::process::Stdio;
+
+use crate::harness::{Env, assert_no_duplicates, by_label, local_ms, midnight_ms};
+use crate::support::sim::SimConfig;
+
+fn f(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => s.parse().unwrap(),
+        v => v.as_f64().unwrap(),
+    }
+}
+
+fn only_activity_and_heart(env: &mut Env) {
+    for v in [
+        "COLLECT_SLEEP",
+        "COLLECT_SPO2",
+        "COLLECT_BREATHING_RATE",
+        "COLLECT_HRV",
+        "COLLECT_CARDIO_FITNESS",
+        "COLLECT_TEMPERATURE",
+    ] {
+        env.set(v, "false");
+    }
+}
+
+fn intraday_calls(env: &Env) -> usize {
+    env.sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/1d/") && r.status == 200)
+        .count()
+}
+
+#[test]
+fn a_year_of_daily_data_in_a_dozen_requests_equal_to_the_per_day_values() {
+    let mut env = Env::new(SimConfig::default(), true);
+    only_activity_and_heart(&mut env);
+    env.ok(&["backfill", "--days", "365"]);
+    assert!(env.sim.data_calls() <= 12, "{}", env.sim.data_calls());
+
+    let today = env.sim.today();
+    let steps = &env.export("fitbit_steps_total")[0];
+    assert_eq!(steps.timestamps.len(), 365);
+    let dist = &env.export("fitbit_distance_km")[0];
+    let resting = &env.export("fitbit_resting_heart_rate_bpm")[0];
+    let active = by_label(&env.export("fitbit_active_minutes"), "type");
+    let zones = by_label(&env.export("fitbit_heart_rate_zone_minutes"), "zone");
+    for n in 1..=365 {
+        let d = today - Duration::days(n);
+        let at = midnight_ms(env.tz(), d);
+        let i = steps.timestamps.iter().position(|t| *t == at).unwrap();
+        let s = env.sim.daily_summary(d)["summary"].clone();
+        assert_eq!(steps.values[i], f(&s["steps"]), "steps {d}");
+        let total = s["distances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["activity"] == "total")
+            .unwrap()["distance"]
+            .clone();
+        assert_eq!(dist.values[i], f(&total), "distance {d}");
+        assert!(active["very_active"].contains(&(at, f(&s["veryActiveMinutes"]))));
+        let h = env.sim.heart_day(d)["value"].clone();
+        if let Some(r) = h.get("restingHeartRate") {
+            assert!(resting.timestamps.contains(&at));
+            assert!(resting.values.contains(&f(r)));
+        }
+        let fat = h["heartRateZones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|z| z["name"] == "Fat Burn")
+            .unwrap()["minutes"]
+            .clone();
+        assert!(zones["fat_burn"].contains(&(at, f(&fat))), "zones {d}");
+    }
+}
+
+#[test]
+fn every_family_for_a_year_in_at_most_90_requests() {
+    let env = Env::new(SimConfig::default(), true);
+    env.ok(&["backfill", "--days", "365"]);
+    assert!(env.sim.data_calls() <= 90, "{}", env.sim.data_calls());
+    let today = env.sim.today();
+    let sleep = &env.export("fitbit_sleep_minutes_total")[0];
+    let stages = by_label(&env.export("fitbit_sleep_stage_minutes"), "stage");
+    for n in [1, 50, 100, 101, 364] {
+        let d = today - Duration::days(n);
+        let at = midnight_ms(env.tz(), d);
+        let s = env.sim.sleep_day(d)["summary"].clone();
+        let i = sleep.timestamps.iter().position(|t| *t == at).unwrap();
+        assert_eq!(sleep.values[i], f(&s["totalMinutesAsleep"]), "sleep {d}");
+        assert!(
+            stages["deep"].contains(&(at, f(&s["stages"]["deep"]))),
+            "deep {d}"
+        );
+    }
+    for m in [
+        "fitbit_spo2_avg_percent",
+        "fitbit_hrv_rmssd_ms",
+        "fitbit_vo2_max",
+    ] {
+        assert_eq!(env.export(m)[0].timestamps.len(), 365, "{m}");
+    }
+}
+
+#[test]
+fn too_many_data_points_halves_the_range_once() {
+    let mut env = Env::new(SimConfig::default(), true);
+    only_activity_and_heart(&mut env);
+    env.set("COLLECT_SLEEP", "true");
+    env.sim.limit_ranges_to(Some(60));
+    env.ok(&["backfill", "--days", "100"]);
+    assert_eq!(
+        env.export("fitbit_sleep_minutes_total")[0].timestamps.len(),
+        100
+    );
+    env.sim.limit_ranges_to(Some(10));
+    let r = env.run(&["backfill", "--days", "200"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("422"), "{}", r.stderr);
+}
+
+#[test]
+fn thirty_days_of_intraday_cost_exactly_180_requests_even_when_interrupted() {
+    let all = "steps,calories,distance,elevation,floors,heart_rate";
+    let mut straight = Env::new(
+        SimConfig {
+            budget: 1000,
+            ..Default::default()
+        },
+        true,
+    );
+    straight.set("INTRADAY_RESOURCES", all);
+    only_activity_and_heart(&mut straight);
+    straight.ok(&["backfill", "--intraday", "--days", "30"]);
+    assert_eq!(intraday_calls(&straight), 180);
+
+    let mut env = Env::new(
+        SimConfig {
+            budget: 60,
+            window_secs: Some(3600),
+            ..Default::default()
+        },
+        true,
+    );
+    env.set("INTRADAY_RESOURCES", all);
+    only_activity_and_heart(&mut env);
+    let args = ["backfill", "--intraday", "--days", "30", "--reserve", "0"];
+    // 1: the budget runs out.
+    assert_eq!(env.run(&args).code, 75);
+    // The hour passes: forget the saved pause, give the simulator a new budget.
+    let path = env.data_dir().join("sync_state.json");
+    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    state.as_object_mut().unwrap().remove("rate_limited_until");
+    state.as_object_mut().unwrap().remove("budget");
+    std::fs::write(&path, state.to_string()).unwrap();
+    env.sim.set_budget(1000);
+    // 2: VictoriaMetrics goes away.
+    env.vm.stop();
+    assert_eq!(env.run(&args).code, 1);
+    env.vm.restart();
+    let before_kill = intraday_calls(&env);
+    assert!(before_kill > 60 && before_kill < 180, "{before_kill}");
+    // 3: killed mid-run. What was fetched is in the spool; only a request in flight at the
+    // moment of the kill (its answer never arrived) can be asked again.
+    let mut child = env.cmd(&args).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_at = intraday_calls(&env);
+    env.ok(&args);
+    let total = intraday_calls(&env);
+    assert!(
+        (180..=181).contains(&total),
+        "{total} intraday requests (killed after {killed_at})"
+    );
+
+    // The data equals the simulator's, without duplicates.
+    assert_no_duplicates(&env.export_all());
+    let today = env.sim.today();
+    for (res, key, metric) in [
+        ("steps", "steps", "fitbit_steps_intraday"),
+        ("heart", "heart_rate", "fitbit_heart_rate_intraday"),
+    ] {
+        let _ = key;
+        let series = &env.export(metric)[0];
+        let mut want = Vec::new();
+        for n in (1..=30).rev() {
+            let d = today - Duration::days(n);
+            let detail = if res == "heart" { "1min" } else { "5min" };
+            for (t, v) in env.sim.intraday(res, d, detail) {
+                want.push((local_ms(env.tz(), d, &t).unwrap(), v));
+            }
+        }
+        want.sort_by_key(|p| p.0);
+        let got: Vec<(i64, f64)> = series
+            .timestamps
+            .iter()
+            .copied()
+            .zip(series.values.iter().copied())
+            .collect();
+        assert_eq!(got, want, "{metric}");
+    }
+}
+
+#[test]
+fn the_reserve_is_never_touched() {
+    let mut env = Env::new(
+        SimConfig {
+            window_secs: Some(3600),
+            ..Default::default()
+        },
+        true,
+    );
+    env.set(
+        "INTRADAY_RESOURCES",
+        "steps,calories,distance,elevation,floors,heart_rate",
+    );
+    let r = env.run(&["backfill", "--intraday", "--days", "60"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert!(env.sim.data_calls() <= 140, "{}", env.sim.data_calls());
+    assert!(env.sim.requests().iter().all(|r| r.status != 429));
+    let calls = env.sim.data_calls();
+    let r = env.run(&["backfill", "--intraday", "--days", "60"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert_eq!(env.sim.data_calls(), calls, "no request into the reserve");
+}
+
+#[test]
+fn plan_makes_no_request_and_is_pinned() {
+    let mut env = Env::new(SimConfig::default(), true);
+    env.set("SYNCBIT_TIMEZONE", "Europe/Berlin");
+    env.set("INTRADAY_RESOURCES", "steps,heart_rate");
+    let r = env.ok(&[
+        "backfill",
+        "--intraday",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--plan",
+    ]);
+    insta::assert_snapshot!(r.stdout);
+    // After a part is done, the plan says so.
+    env.ok(&[
+        "backfill",
+        "--intraday",
+        "--from",
+        "2025-12-25",
+        "--to",
+        "2025-12-31",
+    ]);
+    let calls = env.sim.data_calls();
+    let r = env.ok(&[
+        "backfill",
+        "--intraday",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--plan",
+    ]);
+    assert_eq!(env.sim.data_calls(), calls, "--plan makes no request");
+    assert!(
+        r.stdout
+            .contains("steps (intraday)               365         7       358"),
+        "{}",
+        r.stdout
+    );
+    let d = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    assert!(
+        env.export("fitbit_steps_total")[0]
+            .timestamps
+            .contains(&midnight_ms(env.tz(), d))
+    );
+}
