@@ -70,7 +70,11 @@ fn budget_exhausted_then_resumed_without_gap_or_duplicate() {
         "one daily sample per day, no gap"
     );
     let intraday = env.export("fitbit_steps_intraday");
-    assert_eq!(intraday[0].timestamps.len(), 5 * 96, "every 15-minute point of 5 days");
+    assert_eq!(
+        intraday[0].timestamps.len(),
+        5 * 96,
+        "every 15-minute point of 5 days"
+    );
     // No request repeated: 5 per-day activity summaries, one range for each other family,
     // 2 x 5 intraday days, plus the profile once and devices.json once per run that fetched.
     let jobs = 5 + 7 + 2 * 5;
