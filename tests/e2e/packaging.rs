@@ -81,10 +81,9 @@ fn man_tree(dir: &Path) -> PathBuf {
     dir.join("man")
 }
 
-/// Copies `names` from `src` into `dst` with `/usr/bin/syncbit` replaced by the built binary
-/// (verify wants ExecStart to exist), then runs `systemd-analyze [--user] verify` on them and
-/// returns its exit status and output.
-fn verify(src: &str, names: &[&str], user: bool) -> (bool, String) {
+/// Copies `names` from `src` into a temp dir with `/usr/bin/syncbit` replaced by the built
+/// binary (verify wants ExecStart to exist).
+fn copies(src: &str, names: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
     let tmp = tempfile::tempdir().unwrap();
     let units = tmp.path().join("units");
     std::fs::create_dir_all(&units).unwrap();
@@ -96,6 +95,12 @@ fn verify(src: &str, names: &[&str], user: bool) -> (bool, String) {
         std::fs::write(&p, text).unwrap();
         paths.push(p);
     }
+    (tmp, paths)
+}
+
+/// `systemd-analyze [--user] verify` of copies of `names`: its exit status and output.
+fn verify(src: &str, names: &[&str], user: bool) -> (bool, String) {
+    let (tmp, paths) = copies(src, names);
     let mut c = systemd_analyze();
     if user {
         let rt = tmp.path().join("runtime");
@@ -119,7 +124,7 @@ fn verify(src: &str, names: &[&str], user: bool) -> (bool, String) {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-    .replace(&units.display().to_string(), src);
+    .replace(&tmp.path().join("units").display().to_string(), src);
     (o.status.success(), out)
 }
 
@@ -136,6 +141,22 @@ fn packaging_systemd_units_verify_clean() {
         ok && out.trim().is_empty(),
         "systemd-analyze --user verify systemd/user/*:\n{out}"
     );
+    // systemd's own exposure score of the system services: at most 2.0 of 10 ("OK").
+    let (_tmp, paths) = copies("systemd", &SERVICES);
+    for p in paths {
+        let o = systemd_analyze()
+            .args(["security", "--offline=yes", "--threshold=20", "--no-pager"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "systemd-analyze security {}: exposure above 2.0\n{}",
+            p.display(),
+            text.lines().last().unwrap_or_default()
+        );
+    }
 }
 
 /// The checks above catch unknown keys; this one catches a unit that is valid but wrong.
