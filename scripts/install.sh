@@ -57,7 +57,7 @@ install -m 0644 man/*.1 "$share/man/man1/"
 
 install -d -m 0755 "$share/doc/syncbit"
 install -m 0644 contrib/syncbit.env.example contrib/crontab.example contrib/syncbit-alerts.yml \
-  contrib/grafana-dashboard.json contrib/README-ops.md "$share/doc/syncbit/"
+  contrib/grafana-dashboard.json README.md "$share/doc/syncbit/"
 
 # configuration: created once, never overwritten
 install -d -m 0755 "$DESTDIR/etc/syncbit"
@@ -72,7 +72,7 @@ fi
 echo "install.sh: installed syncbit into $root" >&2
 if [ -z "$DESTDIR" ]; then
   cat >&2 <<NEXT
-next steps (see $PREFIX/share/doc/syncbit/README-ops.md):
+next steps (see $PREFIX/share/doc/syncbit/README.md):
   edit /etc/syncbit/syncbit.env, put secrets in /etc/syncbit/credentials/<name> (mode 0600)
   systemctl daemon-reload
   systemctl enable --now syncbit-sync.timer syncbit-sync-intraday.timer

@@ -563,7 +563,7 @@ fn packaging_install_into_destdir() {
         "crontab.example",
         "syncbit-alerts.yml",
         "grafana-dashboard.json",
-        "README-ops.md",
+        "README.md",
     ] {
         want.push((format!("usr/share/doc/syncbit/{doc}"), 0o644));
     }
