@@ -169,7 +169,8 @@ pub struct BackfillArgs {
     pub intraday: bool,
 
     /// The N days before today
-    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"])]
+    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"],
+          value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub days: Option<u32>,
 
     /// First day, YYYY-MM-DD

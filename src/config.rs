@@ -103,14 +103,20 @@ fn bad(name: &str, value: &str, accepted: &str) -> Exit {
 }
 
 fn boolean(name: &str, value: Option<String>, default: bool) -> Result<bool, Exit> {
-    match value.as_deref().map(str::to_lowercase).as_deref() {
+    match value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_lowercase)
+        .as_deref()
+    {
         None => Ok(default),
         Some("true" | "1" | "yes" | "on") => Ok(true),
         Some("false" | "0" | "no" | "off") => Ok(false),
         Some(_) => Err(bad(
             name,
             value.as_deref().unwrap_or_default(),
-            "true or false",
+            "true or false (also 1/0, yes/no, on/off)",
         )),
     }
 }
@@ -137,12 +143,54 @@ fn url(name: &str, v: &str) -> Result<String, Exit> {
 /// `VICTORIA_ENDPOINT` as the full import URL: a URL with a path is taken as is, a base URL
 /// gets `/api/v1/import/prometheus`.
 pub fn import_url(v: &str) -> Result<String, Exit> {
-    let u = url("VICTORIA_ENDPOINT", v)?;
-    let after_scheme = u.split_once("://").map(|x| x.1).unwrap_or("");
-    if after_scheme.contains('/') {
-        Ok(u)
-    } else {
-        Ok(format!("{u}{IMPORT_PATH}"))
+    let shown = redact_url(v);
+    let parsed = oauth2::url::Url::parse(v.trim()).ok().filter(|u| {
+        matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+    });
+    let Some(parsed) = parsed else {
+        return Err(bad(
+            "VICTORIA_ENDPOINT",
+            &shown,
+            "an http:// or https:// URL with a host: the import URL \
+             (http://host:8428/api/v1/import/prometheus) or the base URL (http://host:8428)",
+        ));
+    };
+    let path = parsed.path().trim_end_matches('/');
+    if path.is_empty() {
+        return Ok(format!("{}{IMPORT_PATH}", v.trim().trim_end_matches('/')));
+    }
+    for other in ["/api/v1/import", "/api/v1/write", "/write", "/api/v1/push"] {
+        if path.ends_with(other) {
+            return Err(bad(
+                "VICTORIA_ENDPOINT",
+                &shown,
+                "the Prometheus text import path .../api/v1/import/prometheus (VictoriaMetrics \
+                 answers 204 on other import paths and drops the samples)",
+            ));
+        }
+    }
+    if !path.ends_with("/import/prometheus") {
+        crate::warn!(
+            "VICTORIA_ENDPOINT path {path} does not end in /api/v1/import/prometheus; assuming a proxy that forwards to it"
+        );
+    }
+    Ok(v.trim().trim_end_matches('/').to_string())
+}
+
+/// A URL for messages: user info and query string removed (they may hold credentials).
+pub fn redact_url(v: &str) -> String {
+    match oauth2::url::Url::parse(v.trim()) {
+        Ok(mut u) => {
+            if !u.username().is_empty() || u.password().is_some() {
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+            }
+            if u.query().is_some() {
+                u.set_query(Some("…"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(not a URL)".to_string(),
     }
 }
 
@@ -285,11 +333,21 @@ pub fn load(g: &Global, needs_api: bool, needs_sink: bool) -> Result<Config, Exi
 
     let client_id = secret("FITBIT_CLIENT_ID");
     let client_secret = secret("FITBIT_CLIENT_SECRET");
-    if needs_api && (client_id.is_none() || client_secret.is_none()) {
-        return Err(Exit::usage(
-            "FITBIT_CLIENT_ID and FITBIT_CLIENT_SECRET must be set (variables, or files in \
-             $CREDENTIALS_DIRECTORY or /run/secrets): they identify your Fitbit app",
-        ));
+    if needs_api {
+        let missing: Vec<&str> = [
+            ("FITBIT_CLIENT_ID", client_id.is_none()),
+            ("FITBIT_CLIENT_SECRET", client_secret.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(n, m)| m.then_some(n))
+        .collect();
+        if !missing.is_empty() {
+            return Err(Exit::usage(format!(
+                "{} not set (a variable, or a file in $CREDENTIALS_DIRECTORY or /run/secrets): \
+                 the OAuth client of your Fitbit app",
+                missing.join(" and ")
+            )));
+        }
     }
     let endpoint = g
         .victoria_endpoint
@@ -378,4 +436,41 @@ pub fn check_dir(path: &Path) -> Result<(), Exit> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::USAGE;
+
+    #[test]
+    fn victoria_endpoint_forms() {
+        assert_eq!(
+            import_url("http://127.0.0.1:8428").unwrap(),
+            "http://127.0.0.1:8428/api/v1/import/prometheus"
+        );
+        assert_eq!(
+            import_url("https://vm.example/api/v1/import/prometheus/").unwrap(),
+            "https://vm.example/api/v1/import/prometheus"
+        );
+        // The JSON import path answers 204 and drops Prometheus text: refused.
+        let e = import_url("http://u:secretpw@vm:8428/api/v1/import").unwrap_err();
+        assert_eq!(e.code, USAGE);
+        assert!(!e.message.contains("secretpw"), "{}", e.message);
+        assert_eq!(import_url("http://bob:pw@:80").unwrap_err().code, USAGE);
+        assert_eq!(import_url("localhost:8428").unwrap_err().code, USAGE);
+    }
+
+    #[test]
+    fn urls_in_messages_hide_credentials() {
+        let shown = redact_url("http://bob:hunter2@vm:8428/api/v1/import/prometheus?authKey=k");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("authKey=k"),
+            "{shown}"
+        );
+        assert!(
+            shown.starts_with("http://vm:8428/api/v1/import/prometheus"),
+            "{shown}"
+        );
+    }
 }

@@ -4,7 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 use syncbit::cli::{Cli, Command};
-use syncbit::error::{Exit, FAILURE};
+use syncbit::error::Exit;
 
 fn run(cli: &Cli) -> Result<(), Exit> {
     match &cli.command {
@@ -25,10 +25,11 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let level = if e.code == FAILURE || e.code == syncbit::error::USAGE {
-                syncbit::log::Level::Error
-            } else {
+            // Try-again-later is a warning; everything else needs a person.
+            let level = if e.code == syncbit::error::TEMPFAIL {
                 syncbit::log::Level::Warn
+            } else {
+                syncbit::log::Level::Error
             };
             syncbit::log::write(level, format_args!("{}", e.message));
             ExitCode::from(e.code)

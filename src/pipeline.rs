@@ -245,6 +245,19 @@ impl Pipeline {
             })?;
             self.cal = Calendar::new(tz);
         }
+        if let (Some(forced), Some(profile)) = (
+            self.cfg.timezone,
+            self.state.state.profile_timezone.as_deref(),
+        ) && forced.name() != profile
+            && !(self.state.state.daily.is_empty() && self.state.state.intraday.is_empty())
+        {
+            crate::warn!(
+                "SYNCBIT_TIMEZONE={} differs from the profile zone {profile}: days written before were \
+                 stamped at {profile} midnight, new ones at {} midnight",
+                forced.name(),
+                forced.name()
+            );
+        }
         crate::debug!("user time zone: {}", self.cal.tz);
         match self.source.devices() {
             Ok(devices) => {
@@ -682,8 +695,13 @@ impl Pipeline {
         }
         self.save()?;
         crate::info!(
-            "{what}: {} samples written, {} Fitbit requests{}",
+            "{what}: {} samples {}, {} Fitbit requests{}",
             summary.samples,
+            if self.cfg.dry_run {
+                "printed (dry run)"
+            } else {
+                "written"
+            },
             self.source.requests(),
             self.source
                 .budget_left()

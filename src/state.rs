@@ -127,8 +127,8 @@ impl StateFile {
         };
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             format!(
-                "{} is not valid JSON ({e}); move it away to start over (data already in \
-                 VictoriaMetrics stays)",
+                "{} is not valid JSON ({e}); `syncbit state reset` moves it aside and starts \
+                 over (data in VictoriaMetrics stays)",
                 path.display()
             )
         })?;
@@ -154,8 +154,18 @@ impl StateFile {
 }
 
 fn migrate(value: serde_json::Value, path: &Path) -> Result<State, String> {
-    let legacy: Legacy = serde_json::from_value(value.clone())
-        .map_err(|e| format!("{} is not a syncbit state file: {e}", path.display()))?;
+    if !value.is_object() {
+        return Err(format!(
+            "{} is not a syncbit state file (not a JSON object); `syncbit state reset` moves it aside",
+            path.display()
+        ));
+    }
+    let legacy: Legacy = serde_json::from_value(value.clone()).map_err(|_| {
+        format!(
+            "{} is not a syncbit state file; `syncbit state reset` moves it aside",
+            path.display()
+        )
+    })?;
     crate::info!(
         "migrating the predecessor's {} to format {VERSION}",
         path.display()

@@ -52,6 +52,18 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
     {
         return Err(Exit::usage(format!("--from {f} is after --to {t}")));
     }
+    // Before any request: a window that ends today or later has nothing to backfill. (The
+    // user's zone is not known yet; UTC tomorrow is the latest "today" anywhere.)
+    let latest_today = chrono::Utc::now().date_naive() + Duration::days(1);
+    for (name, d) in [("--from", from), ("--to", to)] {
+        if let Some(d) = d
+            && d >= latest_today
+        {
+            return Err(Exit::usage(format!(
+                "{name} {d} is not in the past; backfill covers days before today"
+            )));
+        }
+    }
     if a.plan {
         let cfg = crate::config::load(g, false, false)?;
         let p = Pipeline::offline(cfg)?;
@@ -101,6 +113,17 @@ fn pass(
     let jobs = jobs(p, a, from, to, true);
     let todo: u64 = jobs.iter().map(|j| p.cost(*j)).sum();
     let ((d0, d1), intraday) = windows(a, p, from, to);
+    if d0 > d1 {
+        return Err(Exit::usage(format!(
+            "nothing to backfill: the window starts {d0}, after yesterday ({d1}); check \
+             BACKFILL_START_DATE or --from"
+        )));
+    }
+    if let Some(first) = p.member_since()
+        && d0 < first
+    {
+        crate::info!("days before the account's first day ({first}) have no data and are skipped");
+    }
     crate::info!(
         "backfill: daily {d0}..{d1}{}: {todo} requests to do",
         intraday

@@ -10,11 +10,10 @@ use crate::state::{StateFile, Status};
 /// Run `state show` or `state reset`.
 pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
     let cfg = crate::config::load(g, false, false)?;
-    crate::config::check_dir(&cfg.data_dir)?;
-    let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
-    let mut sf = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
     match c {
         StateCommand::Show { json } => {
+            // Read-only: no lock, nothing created; an atomic rename never shows a torn file.
+            let sf = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
             if *json {
                 println!(
                     "{}",
@@ -25,10 +24,40 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
             }
         }
         StateCommand::Reset { daily, intraday } => {
+            crate::config::check_dir(&cfg.data_dir)?;
+            let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
             let (d, i) = match (daily, intraday) {
                 (false, false) => (true, true),
                 (d, i) => (*d, *i),
             };
+            let mut sf = match StateFile::load(&cfg.data_dir) {
+                Ok(sf) => sf,
+                Err(e) if d && i => {
+                    // A full reset may replace an unreadable file; keep it for inspection.
+                    let path = cfg.data_dir.join(crate::state::STATE_FILE);
+                    let aside = path.with_extension("json.corrupt");
+                    std::fs::rename(&path, &aside).map_err(|err| {
+                        Exit::failure(format!("{e}; moving it aside failed too: {err}"))
+                    })?;
+                    crate::warn!("{e}; moved it to {}", aside.display());
+                    StateFile::load(&cfg.data_dir).map_err(Exit::failure)?
+                }
+                Err(e) => return Err(Exit::failure(e)),
+            };
+            if cfg.dry_run {
+                println!(
+                    "dry run: would forget {} progress in {}",
+                    if d && i {
+                        "all"
+                    } else if d {
+                        "daily"
+                    } else {
+                        "intraday"
+                    },
+                    sf.path.display()
+                );
+                return Ok(());
+            }
             if d {
                 sf.state.daily.clear();
                 sf.state.daily_complete_through = None;

@@ -26,6 +26,8 @@ pub enum Auth {
 pub struct Victoria {
     agent: ureq::Agent,
     url: String,
+    /// The URL without credentials, for messages.
+    shown: String,
     auth: Auth,
 }
 
@@ -39,6 +41,7 @@ impl Victoria {
         Victoria {
             agent,
             url: url.to_string(),
+            shown: crate::config::redact_url(url),
             auth,
         }
     }
@@ -69,13 +72,13 @@ impl Victoria {
                 };
                 Err(PushError(format!(
                     "VictoriaMetrics at {} answered {code}{hint}: {}",
-                    self.url,
+                    self.shown,
                     text.trim().chars().take(300).collect::<String>()
                 )))
             }
             Err(ureq::Error::Transport(t)) => Err(PushError(format!(
                 "cannot reach VictoriaMetrics at {}: {}",
-                self.url,
+                self.shown,
                 t.kind()
             ))),
         }

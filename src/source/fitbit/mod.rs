@@ -393,9 +393,70 @@ pub fn parse_sleep_range(body: &Value) -> Vec<Reading> {
     out
 }
 
+/// Checks that `body` has the shape an endpoint promises (`pointer` names a JSON pointer that
+/// must hold a value of `kind`), so a changed response never passes as "no data".
+fn shape(body: &Value, path: &str, pointer: &str, kind: &str) -> Result<(), SourceError> {
+    let v = body.pointer(pointer);
+    let ok = match kind {
+        "array" => v.is_some_and(Value::is_array),
+        "object" => v.is_some_and(Value::is_object),
+        _ => v.is_some(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(SourceError::Invalid(format!(
+            "the Fitbit API answered {path} without {kind} {pointer:?}: the response format \
+             changed or the endpoint is wrong; nothing was recorded"
+        )))
+    }
+}
+
 impl FitbitSource {
     fn get(&mut self, path: &str) -> Result<Value, SourceError> {
-        self.client.get_json(path)
+        let body = self.client.get_json(path)?;
+        let check = |p: &str, k: &str| shape(&body, path, p, k);
+        if path.ends_with("/profile.json") {
+            check("/user", "object")?;
+        } else if path.ends_with("/devices.json") {
+            check("", "array")?;
+        } else if path.contains("/1d/") {
+            let res = path
+                .split("/activities/")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .unwrap_or("");
+            check(&format!("/activities-{res}-intraday/dataset"), "array")?;
+        } else if path.contains("/sleep/") {
+            check("/sleep", "array")?;
+        } else if path.contains("/activities/heart/") {
+            check("/activities-heart", "array")?;
+        } else if let Some(res) = path
+            .strip_prefix("/1/user/-/activities/")
+            .and_then(|r| r.split('/').next())
+        {
+            if res == "date" {
+                check("/summary", "object")?;
+            } else {
+                check(&format!("/activities-{res}"), "array")?;
+            }
+        } else if path.contains("/spo2/") {
+            if !(body.is_array() || body.is_object()) {
+                check("/dateTime", "value")?;
+            }
+        } else {
+            for (seg, key) in [
+                ("/br/", "/br"),
+                ("/hrv/", "/hrv"),
+                ("/cardioscore/", "/cardioScore"),
+                ("/temp/skin/", "/tempSkin"),
+            ] {
+                if path.contains(seg) {
+                    check(key, "array")?;
+                }
+            }
+        }
+        Ok(body)
     }
 
     fn range_readings(
@@ -630,6 +691,22 @@ mod tests {
         assert_eq!(num(&Value::from("n/a")), None);
         assert_eq!(vo2_max(&Value::from("44-48")), Some(46.0));
         assert_eq!(vo2_max(&Value::from("43")), Some(43.0));
+    }
+
+    #[test]
+    fn a_changed_response_shape_is_an_error_not_an_empty_day() {
+        let wrong: Value = serde_json::from_str(r#"{"summary":"x","devices":5}"#).unwrap();
+        assert!(
+            shape(
+                &wrong,
+                "/1/user/-/activities/date/D.json",
+                "/summary",
+                "object"
+            )
+            .is_err()
+        );
+        let ok: Value = serde_json::from_str(r#"{"br":[]}"#).unwrap();
+        assert!(shape(&ok, "/1/user/-/br/date/D.json", "/br", "array").is_ok());
     }
 
     #[test]

@@ -203,6 +203,14 @@ impl TokenStore {
     /// another provider.
     pub fn load(dir: &Path) -> Result<TokenStore, SourceError> {
         let path = dir.join(TOKEN_FILE);
+        if let Err(e) = std::fs::File::open(&path)
+            && e.kind() == std::io::ErrorKind::PermissionDenied
+        {
+            return Err(SourceError::Invalid(format!(
+                "cannot read {}: {e}; it must be readable by the user syncbit runs as",
+                path.display()
+            )));
+        }
         let tokens = match read_tokens(&path) {
             Ok(t) => t,
             Err(first) => {
