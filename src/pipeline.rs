@@ -267,7 +267,7 @@ impl Pipeline {
                     .max();
                 self.devices = devices;
             }
-            Err(SourceError::Forbidden(m)) => {
+            Err(SourceError::Forbidden(m) | SourceError::Invalid(m)) => {
                 crate::warn!(
                     "{m}; without the device's last sync time a day counts as complete one day after it ends"
                 );

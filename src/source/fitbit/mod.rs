@@ -393,20 +393,27 @@ pub fn parse_sleep_range(body: &Value) -> Vec<Reading> {
     out
 }
 
-/// Checks that `body` has the shape an endpoint promises (`pointer` names a JSON pointer that
-/// must hold a value of `kind`), so a changed response never passes as "no data".
-fn shape(body: &Value, path: &str, pointer: &str, kind: &str) -> Result<(), SourceError> {
-    let v = body.pointer(pointer);
-    let ok = match kind {
-        "array" => v.is_some_and(Value::is_array),
-        "object" => v.is_some_and(Value::is_object),
-        _ => v.is_some(),
+/// Checks that `body` has the shape an endpoint promises, so a changed response never passes
+/// as "no data": the value at JSON pointer `pointer` must be of `kind` ("array" or "object").
+/// With `optional`, an absent value is accepted (endpoints that answer `{}` on days without
+/// data); a present value of the wrong kind never is.
+fn shape(
+    body: &Value,
+    path: &str,
+    pointer: &str,
+    kind: &str,
+    optional: bool,
+) -> Result<(), SourceError> {
+    let ok = match body.pointer(pointer) {
+        None => optional && body.is_object(),
+        Some(v) if kind == "array" => v.is_array(),
+        Some(v) => v.is_object(),
     };
     if ok {
         Ok(())
     } else {
         Err(SourceError::Invalid(format!(
-            "the Fitbit API answered {path} without {kind} {pointer:?}: the response format \
+            "the Fitbit API answered {path} without the {kind} {pointer:?}: the response format \
              changed or the endpoint is wrong; nothing was recorded"
         )))
     }
@@ -415,34 +422,39 @@ fn shape(body: &Value, path: &str, pointer: &str, kind: &str) -> Result<(), Sour
 impl FitbitSource {
     fn get(&mut self, path: &str) -> Result<Value, SourceError> {
         let body = self.client.get_json(path)?;
-        let check = |p: &str, k: &str| shape(&body, path, p, k);
+        let need = |p: &str, k: &str| shape(&body, path, p, k, false);
+        let may = |p: &str, k: &str| shape(&body, path, p, k, true);
         if path.ends_with("/profile.json") {
-            check("/user", "object")?;
+            need("/user", "object")?;
         } else if path.ends_with("/devices.json") {
-            check("", "array")?;
+            need("", "array")?;
         } else if path.contains("/1d/") {
+            // Intraday: the summary item and the dataset; an empty day may omit the dataset.
             let res = path
                 .split("/activities/")
                 .nth(1)
                 .and_then(|r| r.split('/').next())
                 .unwrap_or("");
-            check(&format!("/activities-{res}-intraday/dataset"), "array")?;
+            need(&format!("/activities-{res}"), "array")?;
+            may(&format!("/activities-{res}-intraday"), "object")?;
+            may(&format!("/activities-{res}-intraday/dataset"), "array")?;
         } else if path.contains("/sleep/") {
-            check("/sleep", "array")?;
+            may("/sleep", "array")?;
+            may("/summary", "object")?;
         } else if path.contains("/activities/heart/") {
-            check("/activities-heart", "array")?;
+            need("/activities-heart", "array")?;
         } else if let Some(res) = path
             .strip_prefix("/1/user/-/activities/")
             .and_then(|r| r.split('/').next())
         {
             if res == "date" {
-                check("/summary", "object")?;
+                need("/summary", "object")?;
             } else {
-                check(&format!("/activities-{res}"), "array")?;
+                need(&format!("/activities-{res}"), "array")?;
             }
         } else if path.contains("/spo2/") {
-            if !(body.is_array() || body.is_object()) {
-                check("/dateTime", "value")?;
+            if !body.is_array() {
+                may("/value", "object")?;
             }
         } else {
             for (seg, key) in [
@@ -452,7 +464,7 @@ impl FitbitSource {
                 ("/temp/skin/", "/tempSkin"),
             ] {
                 if path.contains(seg) {
-                    check(key, "array")?;
+                    may(key, "array")?;
                 }
             }
         }
@@ -696,17 +708,14 @@ mod tests {
     #[test]
     fn a_changed_response_shape_is_an_error_not_an_empty_day() {
         let wrong: Value = serde_json::from_str(r#"{"summary":"x","devices":5}"#).unwrap();
-        assert!(
-            shape(
-                &wrong,
-                "/1/user/-/activities/date/D.json",
-                "/summary",
-                "object"
-            )
-            .is_err()
-        );
+        let p = "/1/user/-/activities/date/D.json";
+        assert!(shape(&wrong, p, "/summary", "object", false).is_err());
+        let p = "/1/user/-/br/date/D.json";
         let ok: Value = serde_json::from_str(r#"{"br":[]}"#).unwrap();
-        assert!(shape(&ok, "/1/user/-/br/date/D.json", "/br", "array").is_ok());
+        assert!(shape(&ok, p, "/br", "array", true).is_ok());
+        assert!(shape(&serde_json::json!({}), p, "/br", "array", true).is_ok());
+        assert!(shape(&serde_json::json!({"br": 5}), p, "/br", "array", true).is_err());
+        assert!(shape(&serde_json::json!([1]), p, "/br", "array", true).is_err());
     }
 
     #[test]
