@@ -29,7 +29,7 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'V
 complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -39,7 +39,7 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -s q -l quiet -d 'Only war
 complete -c syncbit -n "__fish_syncbit_needs_command" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c syncbit -n "__fish_syncbit_needs_command" -s V -l version -d 'Print version'
-complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync" -d 'Daily summaries of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync" -d 'Daily summaries of the recent days that are complete and not written yet'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
@@ -50,7 +50,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoi
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -64,7 +64,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victor
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -82,7 +82,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-en
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -98,7 +98,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_se
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -115,7 +115,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -130,7 +130,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -149,7 +149,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_see
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -168,7 +168,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -183,7 +183,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -198,7 +198,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l include-today -d 'Also write today\'s partial data: true or false [default: true]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
@@ -211,7 +211,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync" -d 'Daily summaries of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync" -d 'Daily summaries of the recent days that are complete and not written yet'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "state" -d 'Show or reset what syncbit has recorded as written'

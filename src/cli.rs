@@ -58,7 +58,8 @@ pub struct Global {
     #[arg(long, global = true, env = "FITBIT_API_BASE_URL", value_name = "URL")]
     pub api_base_url: Option<String>,
 
-    /// Also write today's partial data: true or false [default: true]
+    /// Also write today's intraday data up to the tracker's last sync: true or false
+    /// [default: true]
     #[arg(long, global = true, env = "INCLUDE_TODAY_DATA", value_name = "BOOL")]
     pub include_today: Option<String>,
 
@@ -94,11 +95,12 @@ pub struct Global {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Daily summaries of the recent days that are not complete yet
+    /// Daily summaries of the recent days that are complete and not written yet
     ///
-    /// Yesterday and today (INCLUDE_TODAY_DATA=false leaves today out), plus days missed since
-    /// the last run, at most 7 days back. A day is complete once the device has synced past
-    /// its end. With ENABLE_INTRADAY_COLLECTION=true this also runs the sync-intraday pass.
+    /// Yesterday, plus days missed since the last run (at most 7 days back). A day is complete
+    /// once the tracker has synced past its end; its daily values are written then, once (a
+    /// value written earlier could never be corrected). With ENABLE_INTRADAY_COLLECTION=true
+    /// this also runs the sync-intraday pass.
     #[command(
         after_help = "Examples:\n  syncbit sync\n  syncbit --dry-run sync | head\n  INCLUDE_TODAY_DATA=false syncbit sync"
     )]

@@ -118,14 +118,24 @@ pub struct Pipeline {
 /// Map a source error to the process exit, after state was saved.
 fn exit_for(e: SourceError) -> Exit {
     match e {
-        SourceError::RateLimited { resume_at } => Exit::new(
-            TEMPFAIL,
-            format!(
-                "Fitbit rate limit reached; progress is saved and the next run can resume after {} ({})",
-                resume_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                resume_at.with_timezone(&chrono::Local).format("%H:%M %Z")
-            ),
-        ),
+        SourceError::RateLimited {
+            resume_at,
+            at_reserve,
+        } => {
+            let mins = (resume_at - Utc::now()).num_minutes().max(0) + 1;
+            let why = if at_reserve {
+                "the hour's Fitbit requests are down to the reserve left for the timers"
+            } else {
+                "Fitbit rate limit reached"
+            };
+            Exit::new(
+                TEMPFAIL,
+                format!(
+                    "{why}; progress is saved and the next run can resume after {} (in about {mins} min)",
+                    resume_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            )
+        }
         SourceError::Gone => Exit::new(UNAVAILABLE, e.to_string()),
         SourceError::Unauthorized(m) => Exit::new(NOPERM, m),
         SourceError::Unavailable(m) => Exit::new(TEMPFAIL, m),
@@ -150,7 +160,10 @@ impl Pipeline {
         if let Some(until) = state.state.rate_limited_until
             && until > now
         {
-            return Err(exit_for(SourceError::RateLimited { resume_at: until }));
+            return Err(exit_for(SourceError::RateLimited {
+                resume_at: until,
+                at_reserve: false,
+            }));
         }
         if let Some(b) = state.state.budget
             && b.resets_at > now
@@ -163,6 +176,7 @@ impl Pipeline {
             );
             return Err(exit_for(SourceError::RateLimited {
                 resume_at: b.resets_at,
+                at_reserve: b.remaining > 0,
             }));
         }
         let tokens = TokenStore::load(&cfg.data_dir).map_err(exit_for)?;
@@ -217,19 +231,27 @@ impl Pipeline {
             .profile_checked_at
             .is_some_and(|t| self.now - t < Duration::hours(24));
         let cached = self.state.state.profile_timezone.is_some() && fresh;
-        if self.cfg.timezone.is_none() && !cached {
-            let profile = self.source.profile()?;
-            if let Some(old) = &self.state.state.profile_timezone
-                && *old != profile.timezone
-            {
-                crate::info!(
-                    "the Fitbit profile time zone changed from {old} to {}",
-                    profile.timezone
-                );
+        if !cached {
+            // Also with SYNCBIT_TIMEZONE: the profile gives the account's first day.
+            match self.source.profile() {
+                Ok(profile) => {
+                    if let Some(old) = &self.state.state.profile_timezone
+                        && *old != profile.timezone
+                    {
+                        crate::info!(
+                            "the Fitbit profile time zone changed from {old} to {}",
+                            profile.timezone
+                        );
+                    }
+                    self.state.state.profile_timezone = Some(profile.timezone);
+                    self.state.state.member_since = profile.member_since;
+                    self.state.state.profile_checked_at = Some(self.now);
+                }
+                Err(SourceError::Forbidden(m)) if self.cfg.timezone.is_some() => {
+                    crate::warn!("{m}; using SYNCBIT_TIMEZONE without the account's first day");
+                }
+                Err(e) => return Err(e),
             }
-            self.state.state.profile_timezone = Some(profile.timezone);
-            self.state.state.member_since = profile.member_since;
-            self.state.state.profile_checked_at = Some(self.now);
         }
         if self.cfg.timezone.is_none() {
             let name = self
@@ -261,7 +283,15 @@ impl Pipeline {
         crate::debug!("user time zone: {}", self.cal.tz);
         match self.source.devices() {
             Ok(devices) => {
-                self.last_sync_ms = devices
+                // The tracker's sync decides what is final, not a scale's or a phone's.
+                let trackers: Vec<&crate::source::Device> =
+                    devices.iter().filter(|d| d.is_tracker).collect();
+                let deciding = if trackers.is_empty() {
+                    devices.iter().collect()
+                } else {
+                    trackers
+                };
+                self.last_sync_ms = deciding
                     .iter()
                     .filter_map(|d| d.last_sync.and_then(|t| self.cal.local_ms(t)))
                     .max();
@@ -380,14 +410,25 @@ impl Pipeline {
 
     /// Save state after a source error and turn it into the process exit.
     fn fail(&mut self, e: SourceError) -> Exit {
-        if let SourceError::RateLimited { resume_at } = &e {
-            self.state.state.rate_limited_until = Some(*resume_at);
-        }
-        self.remember_budget();
+        self.note_stop(&e);
         if let Err(err) = self.save() {
             return err;
         }
         exit_for(e)
+    }
+
+    /// Put what a stopping error teaches about the budget into the state (not saved yet).
+    fn note_stop(&mut self, e: &SourceError) {
+        if let SourceError::RateLimited {
+            resume_at,
+            at_reserve: false,
+        } = &e
+        {
+            // Spent: no run makes a request before the reset. (A stop at the reserve only saves
+            // the budget, which each run checks against its own reserve.)
+            self.state.state.rate_limited_until = Some(*resume_at);
+        }
+        self.remember_budget();
     }
 
     fn remember_budget(&mut self) {
@@ -458,11 +499,15 @@ impl Pipeline {
         }
     }
 
-    /// The newest instant whose data may be written (the device's last sync, else now).
+    /// The newest instant whose data may be written: the device's last sync, else 24 hours
+    /// ago (the API zero-fills minutes that have not synced; writing those zeros would hide the
+    /// real values behind the watermark).
     fn cutoff_ms(&self) -> i64 {
-        self.last_sync_ms
-            .unwrap_or_else(|| self.now.timestamp_millis())
-            .min(self.now.timestamp_millis())
+        let now = self.now.timestamp_millis();
+        match self.last_sync_ms {
+            Some(ls) => ls.min(now),
+            None => now - 86_400_000,
+        }
     }
 
     /// Whether a daily family is complete on `day`.
@@ -504,7 +549,7 @@ impl Pipeline {
             let mut missing: Vec<NaiveDate> = days
                 .iter()
                 .copied()
-                .filter(|d| !(skip_done && self.daily_done(f, *d)))
+                .filter(|d| self.is_complete(*d) && !(skip_done && self.daily_done(f, *d)))
                 .collect();
             missing.sort();
             missing.dedup();
@@ -614,6 +659,7 @@ impl Pipeline {
         let mut spooled: Vec<PathBuf> = Vec::new();
         let mut queue: std::collections::VecDeque<(Job, bool)> =
             jobs.into_iter().map(|j| (j, false)).collect();
+        let mut stop: Option<SourceError> = None;
         while let Some((job, halved)) = queue.pop_front() {
             let skip_key = match job {
                 Job::Daily(f, _) | Job::DailyRange(f, _, _) => f.key(),
@@ -626,14 +672,14 @@ impl Pipeline {
             let cost = self.cost(job);
             if cost > 1 && !self.source.can_afford(cost) {
                 // A multi-request job is fetched whole or not at all, so no request is wasted.
-                let e = SourceError::RateLimited {
+                stop = Some(SourceError::RateLimited {
                     resume_at: self
                         .source
                         .budget_resets_at()
                         .unwrap_or(self.now + Duration::hours(1)),
-                };
-                self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
-                return Err(self.fail(e));
+                    at_reserve: true,
+                });
+                break;
             }
             let mut job_batch = Batch::new(&self.cfg.user, self.now.timestamp_millis());
             match self.one(job, &mut job_batch) {
@@ -661,18 +707,15 @@ impl Pipeline {
                         queue.push_front((Job::DailyRange(f, a, mid), true));
                     }
                     _ => {
-                        self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
-                        return Err(self.fail(SourceError::TooManyPoints(format!(
+                        stop = Some(SourceError::TooManyPoints(format!(
                             "{m}, also after halving the range"
-                        ))));
+                        )));
+                        break;
                     }
                 },
                 Err(e) => {
-                    self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
-                    if let Some(b) = &bar {
-                        b.abandon();
-                    }
-                    return Err(self.fail(e));
+                    stop = Some(e);
+                    break;
                 }
             }
             if batch.samples >= BATCH_SAMPLES {
@@ -683,6 +726,16 @@ impl Pipeline {
             } else if !matches!(job, Job::Devices) {
                 crate::debug!("{what}: done {job:?}");
             }
+        }
+        if let Some(e) = stop {
+            if let Some(b) = &bar {
+                b.abandon();
+            }
+            // The pause and budget go into the state first, so that even a failing push below
+            // (which saves the state too) keeps the next run from spending requests.
+            self.note_stop(&e);
+            self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
+            return Err(self.fail(e));
         }
         self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
         if let Some(b) = bar {
@@ -799,8 +852,10 @@ impl Pipeline {
         }
     }
 
-    /// The record of one family's readings of one day: pushes them unless the values equal
-    /// what was written before (a revisited partial day).
+    /// The record of one family's readings of one complete day, its samples appended to
+    /// `batch`. A day that is not complete yet is neither written nor recorded: its values
+    /// still change, and VictoriaMetrics cannot replace a sample once written (with
+    /// deduplication an arbitrary one of two samples at one instant survives).
     fn daily_day(
         &self,
         family: Family,
@@ -808,30 +863,17 @@ impl Pipeline {
         readings: &[Reading],
         batch: &mut Batch,
     ) -> Result<Option<Record>, SourceError> {
-        if self.cal.day_start_ms(day) > self.cutoff_ms() {
-            return Ok(None); // nothing of this day has synced yet
+        if !self.is_complete(day) {
+            return Ok(None);
         }
         let (samples, _) = format::samples(&self.cal, readings);
-        let mut lines = Batch::new(&self.cfg.user, self.now.timestamp_millis());
-        format::add_all(&mut lines, &samples).map_err(|e| SourceError::Invalid(e.to_string()))?;
-        let digest = digest(&lines.text);
-        let before = self.state.state.daily_progress(day, family.key());
-        if before.as_ref().and_then(|p| p.digest.as_deref()) != Some(digest.as_str()) {
-            batch.text.push_str(&lines.text);
-            batch.samples += lines.samples;
-        }
-        let status = if self.is_complete(day) {
-            Status::Complete
-        } else {
-            Status::Partial
-        };
+        format::add_all(batch, &samples).map_err(|e| SourceError::Invalid(e.to_string()))?;
         Ok(Some(Record::Daily {
             family: family.key().to_string(),
             day,
             progress: Progress {
-                status,
+                status: Status::Complete,
                 through_ms: None,
-                digest: Some(digest),
             },
         }))
     }
@@ -841,7 +883,7 @@ impl Pipeline {
         let oops = |e: crate::sink::OutOfRange| SourceError::Invalid(e.to_string());
         match job {
             Job::Daily(family, day) => {
-                if self.cal.day_start_ms(day) > self.cutoff_ms() {
+                if !self.is_complete(day) {
                     return Ok(vec![]);
                 }
                 let readings = self.source.daily(family, day)?;
@@ -851,7 +893,7 @@ impl Pipeline {
                     .collect())
             }
             Job::DailyRange(family, start, end) => {
-                if self.cal.day_start_ms(start) > self.cutoff_ms() {
+                if !self.is_complete(start) {
                     return Ok(vec![]);
                 }
                 let readings = self.source.daily_range(family, start, end)?;
@@ -912,7 +954,6 @@ impl Pipeline {
                     progress: Progress {
                         status,
                         through_ms: through,
-                        digest: None,
                     },
                 }])
             }
@@ -952,16 +993,6 @@ impl Pipeline {
             }
         }
     }
-}
-
-/// A stable digest (FNV-1a, 64 bit, hex) of formatted lines.
-fn digest(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
 }
 
 fn progress_bar(len: u64, what: &str) -> Option<indicatif::ProgressBar> {

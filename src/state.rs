@@ -17,16 +17,12 @@ pub const VERSION: u32 = 2;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     /// `complete`: written after the device synced past the end of the day; never fetched
-    /// again. `partial`: written up to `through_ms`; revisited by later runs.
+    /// again. `partial` (intraday only): written up to `through_ms`; revisited by later runs.
     pub status: Status,
     /// Intraday: the last instant written, ms since epoch (only samples after it are written
     /// on the next visit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub through_ms: Option<i64>,
-    /// Daily partial days: a digest of the values written, so unchanged values are not
-    /// written twice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digest: Option<String>,
 }
 
 /// Whether a day is final.
@@ -199,7 +195,6 @@ impl State {
             return Some(Progress {
                 status: Status::Complete,
                 through_ms: None,
-                digest: None,
             });
         }
         self.daily.get(&day)?.get(family).cloned()

@@ -71,6 +71,15 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
         return Ok(());
     }
     let cfg = crate::config::load(g, true, true)?;
+    if a.days.is_none()
+        && from.is_none()
+        && let Some(d) = cfg.backfill_start
+        && d >= latest_today
+    {
+        return Err(Exit::usage(format!(
+            "BACKFILL_START_DATE={d} is not in the past; backfill covers days before today"
+        )));
+    }
     crate::health::run(&cfg, "backfill", |stats| {
         let mut p = Pipeline::open(cfg.clone(), a.reserve)?;
         let result = pass(&mut p, a, from, to);
@@ -81,7 +90,11 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
 
 /// The days of the windows, skipping days before the account's first day.
 fn days(p: &Pipeline, (first, last): (NaiveDate, NaiveDate)) -> Vec<NaiveDate> {
-    let floor = p.member_since().unwrap_or(NaiveDate::MIN);
+    // Fitbit's first trackers shipped in 2009; nothing is written before 2007-01-01.
+    let floor = p
+        .member_since()
+        .unwrap_or(NaiveDate::MIN)
+        .max(NaiveDate::from_ymd_opt(2007, 1, 1).expect("date"));
     first
         .max(floor)
         .iter_days()

@@ -176,6 +176,8 @@ pub struct Device {
     pub battery_percent: Option<f64>,
     /// Last sync, as the user's wall-clock time (`lastSyncTime`).
     pub last_sync: Option<NaiveDateTime>,
+    /// A wrist tracker (`type` = `TRACKER`), whose sync decides which days are final.
+    pub is_tracker: bool,
 }
 
 /// Intraday detail level (`INTRADAY_DETAIL_LEVEL`, `INTRADAY_HEART_RATE_DETAIL`).
@@ -206,11 +208,14 @@ impl Detail {
 /// Why a fetch failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// The hour's request budget is spent (429 or `Remaining: 0`); resume at the given instant.
+    /// The hour's request budget is spent (429 or `Remaining: 0`), or down to the reserve a
+    /// backfill leaves to the timers; resume at the given instant.
     #[error("the Fitbit API rate limit is spent; the next run can resume after {resume_at}")]
     RateLimited {
         /// When the budget resets.
         resume_at: DateTime<Utc>,
+        /// Stopped at the reserve: requests are left, for runs with a smaller reserve.
+        at_reserve: bool,
     },
     /// HTTP 410: the API was shut down.
     #[error(

@@ -3,6 +3,7 @@
 
 mod auth;
 mod backfill;
+mod completeness;
 mod daily;
 mod failures;
 mod formatting;

@@ -144,7 +144,10 @@ impl Client {
                     };
                     self.quota.remaining = Some(0);
                     self.quota.reset_at = Some(resume_at);
-                    return Err(SourceError::RateLimited { resume_at });
+                    return Err(SourceError::RateLimited {
+                        resume_at,
+                        at_reserve: false,
+                    });
                 }
                 403 => {
                     return Err(SourceError::Forbidden(format!(
@@ -191,6 +194,7 @@ impl Client {
         {
             return Err(SourceError::RateLimited {
                 resume_at: self.quota.resume_at(Utc::now()),
+                at_reserve: left > 0,
             });
         }
         Ok(())

@@ -582,6 +582,7 @@ impl Source for FitbitSource {
                     .unwrap_or("unknown")
                     .to_string(),
                 battery_percent: d.get("batteryLevel").and_then(num),
+                is_tracker: d.get("type").and_then(Value::as_str) == Some("TRACKER"),
                 last_sync: d
                     .get("lastSyncTime")
                     .and_then(Value::as_str)

@@ -202,6 +202,16 @@ impl Sim {
         self.lock().limit_422 = days;
     }
 
+    /// Adds a scale (`type` SCALE) that last synced at `t` (`None`: no scale).
+    pub fn set_scale_sync(&self, t: Option<NaiveDateTime>) {
+        self.lock().scale_sync = t;
+    }
+
+    /// devices.json answers 403 `insufficient_scope` (the token lacks `settings`).
+    pub fn set_devices_forbidden(&self, on: bool) {
+        self.lock().devices_forbidden = on;
+    }
+
     /// Number of successful revocations at `/oauth2/revoke`.
     pub fn revocations(&self) -> usize {
         self.lock().revocations
@@ -315,6 +325,8 @@ struct State {
     /// Authorization codes issued by /oauth2/authorize: code → (challenge, redirect_uri, scope).
     codes: BTreeMap<String, (String, String, String)>,
     limit_422: Option<i64>,
+    scale_sync: Option<NaiveDateTime>,
+    devices_forbidden: bool,
     /// Scopes the simulated user unticks on the consent page.
     denied: Vec<String>,
     revocations: usize,
@@ -479,6 +491,8 @@ impl State {
             log: vec![],
             codes: BTreeMap::new(),
             limit_422: None,
+            scale_sync: None,
+            devices_forbidden: false,
             denied: vec![],
             revocations: 0,
         }
@@ -489,6 +503,8 @@ impl State {
             tz: self.cfg.timezone.parse().expect("valid IANA zone"),
             member_since: self.cfg.member_since,
             limit_422: self.limit_422,
+            scale_sync: self.scale_sync,
+            devices_forbidden: self.devices_forbidden,
         }
     }
 
@@ -861,6 +877,10 @@ struct Model {
     member_since: NaiveDate,
     /// Ranges longer than this many days answer 422 "too many data points".
     limit_422: Option<i64>,
+    /// A second device (a scale) and its lastSyncTime.
+    scale_sync: Option<NaiveDateTime>,
+    /// devices.json answers 403 (no `settings` scope).
+    devices_forbidden: bool,
 }
 
 fn epoch_days(d: NaiveDate) -> i64 {
@@ -1394,9 +1414,19 @@ impl Model {
         Ok(match segs.as_slice() {
             ["1", "user", "-", "profile"] => self.profile(),
             ["1", "user", "-", "devices"] => {
+                if self.devices_forbidden {
+                    return Err(error_for(403));
+                }
                 let t = last_sync.unwrap_or_else(|| self.now_local());
-                json!([{"battery": "High", "batteryLevel": 87, "deviceVersion": "Charge 6", "features": [], "id": "2750123456",
-                    "lastSyncTime": t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(), "mac": "AABBCCDDEEFF", "type": "TRACKER"}])
+                let mut list = vec![
+                    json!({"battery": "High", "batteryLevel": 87, "deviceVersion": "Charge 6", "features": [], "id": "2750123456",
+                    "lastSyncTime": t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(), "mac": "AABBCCDDEEFF", "type": "TRACKER"}),
+                ];
+                if let Some(s) = self.scale_sync {
+                    list.push(json!({"battery": "Medium", "batteryLevel": 50, "deviceVersion": "Aria 2", "features": [], "id": "9990001",
+                        "lastSyncTime": s.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(), "mac": "112233445566", "type": "SCALE"}));
+                }
+                Value::Array(list)
             }
             ["1", "user", "-", "activities", "date", d] => self.daily_summary(self.date(d)?),
             ["1", "user", "-", "activities", "heart", "date", a, b] => {
