@@ -169,6 +169,33 @@ fn sigkill_at_twenty_points_never_corrupts_tokens_or_state() {
 }
 
 #[test]
+fn killed_while_the_new_tokens_are_on_their_way_recovers_without_reauthorization() {
+    let env = Env::new(SimConfig::default(), true);
+    std::fs::write(
+        env.data_dir().join("fitbit_tokens.json"),
+        env.sim.token_json(true),
+    )
+    .unwrap();
+    env.sim.delay_token_answer(1500);
+    let mut child = env.cmd(&["sync"]).stderr(Stdio::null()).spawn().unwrap();
+    // Wait until the refresh reached the simulator (it has rotated the pair), then kill.
+    for _ in 0..200 {
+        if env.sim.token_calls() == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(env.sim.token_calls(), 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    env.sim.delay_token_answer(0);
+    // The file still holds the old pair; Fitbit's retry grace answers the same refresh again.
+    let r = env.run(&["sync"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(token_file(&env)["refresh_token"], env.sim.tokens().1);
+}
+
+#[test]
 fn very_verbose_output_holds_no_secret() {
     let env = Env::new(SimConfig::default(), true);
     std::fs::write(

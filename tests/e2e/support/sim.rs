@@ -202,6 +202,12 @@ impl Sim {
         self.lock().limit_422 = days;
     }
 
+    /// The token endpoint rotates the tokens at once but answers `ms` later (to kill a client
+    /// while the new pair is on its way).
+    pub fn delay_token_answer(&self, ms: u64) {
+        self.lock().token_delay_ms = ms;
+    }
+
     /// Adds a scale (`type` SCALE) that last synced at `t` (`None`: no scale).
     pub fn set_scale_sync(&self, t: Option<NaiveDateTime>) {
         self.lock().scale_sync = t;
@@ -327,6 +333,8 @@ struct State {
     limit_422: Option<i64>,
     scale_sync: Option<NaiveDateTime>,
     devices_forbidden: bool,
+    /// The token endpoint answers this long after it rotated the tokens.
+    token_delay_ms: u64,
     /// Scopes the simulated user unticks on the consent page.
     denied: Vec<String>,
     revocations: usize,
@@ -357,10 +365,12 @@ fn handle(st: &Mutex<State>, mut rq: tiny_http::Request) {
     let (method, url) = (rq.method().as_str().to_string(), rq.url().to_string());
     let mut body = String::new();
     let _ = rq.as_reader().read_to_string(&mut body);
+    let mut delay = 0;
     let r = {
         let mut s = st.lock().unwrap_or_else(|e| e.into_inner());
         let path = url.split('?').next().unwrap_or("");
         let r = if path == "/oauth2/token" {
+            delay = s.token_delay_ms;
             s.token(&method, auth.as_deref(), &body)
         } else if path == "/oauth2/authorize" {
             s.authorize(&url)
@@ -377,6 +387,9 @@ fn handle(st: &Mutex<State>, mut rq: tiny_http::Request) {
         });
         r
     };
+    if delay > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+    }
     let mut headers = vec![
         tiny_http::Header::from_bytes("Content-Type", "application/json;charset=UTF-8").unwrap(),
     ];
@@ -493,6 +506,7 @@ impl State {
             limit_422: None,
             scale_sync: None,
             devices_forbidden: false,
+            token_delay_ms: 0,
             denied: vec![],
             revocations: 0,
         }
