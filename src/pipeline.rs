@@ -201,20 +201,8 @@ impl Pipeline {
             (Some((url, auth)), false) => Box::new(Victoria::new(url, auth.clone())),
             (None, false) => return Err(Exit::usage("VICTORIA_ENDPOINT is not set")),
         };
-        let mut p = Pipeline {
-            cal: Calendar::new(cfg.timezone.unwrap_or(chrono_tz::UTC)),
-            cfg,
-            state,
-            source,
-            sink,
-            now,
-            last_sync_ms: None,
-            devices: Vec::new(),
-            skipped: HashSet::new(),
-            samples_written: 0,
-            spool_seq: 0,
-            _lock: lock,
-        };
+        let tz = cfg.timezone.unwrap_or(chrono_tz::UTC);
+        let mut p = Pipeline::assemble(cfg, state, source, sink, tz, lock);
         if !p.cfg.dry_run {
             p.replay_spool()?;
         }
@@ -345,12 +333,31 @@ impl Pipeline {
         let source: Box<dyn Source> = Box::new(FitbitSource {
             client: Client::new(&cfg.api_base, oauth, tokens),
         });
-        Ok(Pipeline {
-            cal: Calendar::new(tz.unwrap_or(chrono_tz::UTC)),
+        let tz = tz.unwrap_or(chrono_tz::UTC);
+        Ok(Pipeline::assemble(
             cfg,
             state,
             source,
-            sink: Box::new(Stdout),
+            Box::new(Stdout),
+            tz,
+            lock,
+        ))
+    }
+
+    fn assemble(
+        cfg: Config,
+        state: StateFile,
+        source: Box<dyn Source>,
+        sink: Box<dyn Sink>,
+        tz: chrono_tz::Tz,
+        lock: RunLock,
+    ) -> Pipeline {
+        Pipeline {
+            cal: Calendar::new(tz),
+            cfg,
+            state,
+            source,
+            sink,
             now: Utc::now(),
             last_sync_ms: None,
             devices: Vec::new(),
@@ -358,7 +365,7 @@ impl Pipeline {
             samples_written: 0,
             spool_seq: 0,
             _lock: lock,
-        })
+        }
     }
 
     fn spool_dir(&self) -> PathBuf {

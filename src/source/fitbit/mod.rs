@@ -681,7 +681,9 @@ impl Source for FitbitSource {
     }
 
     fn budget_resets_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.client.quota.reset_at
+        // Without a Reset header the window ends at the top of the hour.
+        let q = &self.client.quota;
+        q.remaining.map(|_| q.resume_at(chrono::Utc::now()))
     }
 
     fn requests(&self) -> u64 {
