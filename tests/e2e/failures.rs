@@ -271,3 +271,21 @@ fn predecessor_state_is_migrated() {
     assert_eq!(body["version"], 2);
     assert_eq!(body["migrated_from"]["last_successful_date"], y.to_string());
 }
+
+#[test]
+fn journal_lines_carry_syslog_priorities() {
+    let env = Env::new(SimConfig::default(), true);
+    env.sim.set_gone(true);
+    let r = env
+        .cmd(&["sync"])
+        .env("JOURNAL_STREAM", "8:12345")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(69));
+    assert!(err.lines().all(|l| l.starts_with('<')), "{err}");
+    assert!(err.contains("<3>the Fitbit Web API answered 410"), "{err}");
+    let r = env.run(&["sync"]);
+    assert!(r.stderr.starts_with("syncbit: error: "), "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{1b}'), "no colours off a terminal");
+}

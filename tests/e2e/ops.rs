@@ -514,3 +514,40 @@ fn ops_dashboard_queries_return_data_after_a_demo_sync() {
         empty.join("\n  ")
     );
 }
+
+/// The alerts read the health metrics the real binary pushes: a run refused by Fitbit fires
+/// SyncbitAuthorizationNeeded and SyncbitSyncStale; a healthy run fires neither.
+#[test]
+fn ops_alerts_fire_from_the_binary_own_health_metrics() {
+    let rules = rules();
+    let expr = |name: &str| {
+        rules
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+            .unwrap_or_else(|| panic!("rule {name}"))
+    };
+    let healthy = Env::new(SimConfig::default(), true);
+    healthy.ok(&["sync"]);
+    healthy.vm.flush();
+    // Fresh samples show in instant queries only with a time well past them (victoriametrics.md §5).
+    let now = crate::harness::now_ms() + 60_000;
+    assert!(query(&healthy.vm, &expr("SyncbitAuthorizationNeeded"), now).is_empty());
+    let stale = query(&healthy.vm, &expr("SyncbitSyncStale"), now);
+    assert!(stale.is_empty(), "{stale:?}");
+
+    let failing = Env::new(SimConfig::default(), true);
+    std::fs::write(
+        failing.data_dir().join("fitbit_tokens.json"),
+        failing.sim.token_json(true),
+    )
+    .unwrap();
+    failing.sim.revoke_refresh_token();
+    assert_eq!(failing.run(&["sync"]).code, 77);
+    failing.vm.flush();
+    let fired = query(&failing.vm, &expr("SyncbitAuthorizationNeeded"), now);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0]["metric"]["user"], "tester");
+    assert_eq!(fired[0]["metric"]["command"], "sync");
+    assert_eq!(query(&failing.vm, &expr("SyncbitSyncStale"), now).len(), 1);
+}
