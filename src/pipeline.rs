@@ -334,14 +334,10 @@ impl Pipeline {
             client: Client::new(&cfg.api_base, oauth, tokens),
         });
         let tz = tz.unwrap_or(chrono_tz::UTC);
-        Ok(Pipeline::assemble(
-            cfg,
-            state,
-            source,
-            Box::new(Stdout),
-            tz,
-            lock,
-        ))
+        let mut p = Pipeline::assemble(cfg, state, source, Box::new(Stdout), tz, lock);
+        // Planning assumes the tracker has synced recently (every past day is complete).
+        p.last_sync_ms = Some(p.now.timestamp_millis());
+        Ok(p)
     }
 
     fn assemble(
@@ -738,10 +734,16 @@ impl Pipeline {
             if let Some(b) = &bar {
                 b.abandon();
             }
+
             // The pause and budget go into the state first, so that even a failing push below
             // (which saves the state too) keeps the next run from spending requests.
             self.note_stop(&e);
             self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
+            crate::info!(
+                "{what}: stopped after {} samples written and {} Fitbit requests",
+                summary.samples,
+                self.source.requests()
+            );
             return Err(self.fail(e));
         }
         self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;

@@ -110,6 +110,10 @@ pub fn parse_redirect(input: &str) -> Result<(String, Option<String>), Exit> {
         q
     } else if text.contains('=') {
         text
+    } else if text.is_empty() || text.chars().any(char::is_whitespace) {
+        return Err(Exit::usage(
+            "nothing usable was pasted; paste the whole address the browser was sent to (it contains code=...)",
+        ));
     } else {
         return Ok((text.to_string(), None));
     };
@@ -142,8 +146,8 @@ pub fn parse_redirect(input: &str) -> Result<(String, Option<String>), Exit> {
     }
 }
 
-/// Wait on the loopback redirect URI for the browser; answer it with a short page.
-fn wait_for_redirect(redirect: &str, timeout: Duration) -> Result<String, Exit> {
+/// Bind the loopback address of the redirect URI, before anything is printed.
+fn listen(redirect: &str) -> Result<(TcpListener, String), Exit> {
     let url = oauth2::url::Url::parse(redirect).map_err(|e| {
         Exit::usage(format!(
             "FITBIT_REDIRECT_URI={redirect:?} is not valid: {e}"
@@ -170,6 +174,17 @@ fn wait_for_redirect(redirect: &str, timeout: Duration) -> Result<String, Exit> 
     listener
         .set_nonblocking(true)
         .map_err(|e| Exit::failure(format!("cannot listen for the redirect: {e}")))?;
+    Ok((listener, url.path().to_string()))
+}
+
+/// Wait for the browser's redirect carrying `state`; answer every request with a short page.
+/// Redirects with another state (stale tabs, forgeries) are answered 400 and ignored.
+fn wait_for_redirect(
+    listener: &TcpListener,
+    path: &str,
+    state: &str,
+    timeout: Duration,
+) -> Result<String, Exit> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         match listener.accept() {
@@ -185,12 +200,21 @@ fn wait_for_redirect(redirect: &str, timeout: Duration) -> Result<String, Exit> 
                     .and_then(|l| l.split_whitespace().nth(1))
                     .unwrap_or("")
                     .to_string();
-                let matches = target.split('?').next() == Some(url.path())
+                let ours = target.split('?').next() == Some(path)
                     && (target.contains("code=") || target.contains("error="));
+                let matches = ours
+                    && (target.contains("error=")
+                        || matches!(parse_redirect(&target), Ok((_, Some(s))) if s == state));
                 let (status, page) = if matches {
                     (
                         "200 OK",
                         "syncbit: authorization received. You can close this tab.",
+                    )
+                } else if ours {
+                    crate::warn!("ignored a redirect whose state does not match this login");
+                    (
+                        "400 Bad Request",
+                        "syncbit: this redirect does not belong to the login in progress.",
                     )
                 } else {
                     ("404 Not Found", "syncbit: waiting for the Fitbit redirect.")
@@ -245,6 +269,11 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
     let client = oauth_client(&settings).map_err(src_exit)?;
     let wanted = scopes(cfg);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let listening = if no_browser {
+        None
+    } else {
+        Some(listen(&cfg.redirect_uri)?)
+    };
     let (url, csrf) = client
         .authorize_url(CsrfToken::new_random)
         .add_scopes(wanted.iter().map(|(s, _)| Scope::new((*s).to_string())))
@@ -253,7 +282,14 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
     eprintln!("Open this address in a browser and allow syncbit access to your Fitbit data:");
     println!("{url}");
     let _ = std::io::stdout().flush();
-    let pasted = if no_browser {
+    let pasted = if let Some((listener, path)) = &listening {
+        try_open_browser(url.as_str());
+        eprintln!(
+            "Waiting for Fitbit to send the browser back to {} ...",
+            cfg.redirect_uri
+        );
+        wait_for_redirect(listener, path, csrf.secret(), timeout)?
+    } else {
         eprintln!(
             "Then paste the address your browser was sent to (or just the code) and press Enter:"
         );
@@ -263,13 +299,6 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
             .read_line(&mut line)
             .map_err(|e| Exit::failure(format!("cannot read the pasted address: {e}")))?;
         line
-    } else {
-        try_open_browser(url.as_str());
-        eprintln!(
-            "Waiting for Fitbit to send the browser back to {} ...",
-            cfg.redirect_uri
-        );
-        wait_for_redirect(&cfg.redirect_uri, timeout)?
     };
     let (code, state) = parse_redirect(&pasted)?;
     if let Some(state) = state
@@ -284,7 +313,14 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
         .request(&agent())
-        .map_err(|e| src_exit(refresh_error(e, &cfg.data_dir.join(TOKEN_FILE))))?;
+        .map_err(|e| match refresh_error(e, &cfg.data_dir.join(TOKEN_FILE)) {
+            crate::source::SourceError::Unauthorized(_) => Exit::new(
+                NOPERM,
+                "Fitbit refused the authorization code (it is single use, valid for 10 minutes \
+                 and bound to this login); run `syncbit auth login` again",
+            ),
+            other => src_exit(other),
+        })?;
     let tokens = token_file(&resp, None);
     let store = TokenStore {
         path: cfg.data_dir.join(TOKEN_FILE),
@@ -358,10 +394,11 @@ fn logout(cfg: &Config) -> Result<(), Exit> {
     let tokens: Option<TokenFile> = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    match &tokens {
-        Some(t) => revoke(cfg, &t.refresh_token),
-        None => crate::info!("no token file at {}", path.display()),
-    }
+    let Some(t) = &tokens else {
+        eprintln!("Not logged in: no token file at {}", path.display());
+        return remove(&path.with_extension("json.bak"));
+    };
+    revoke(cfg, &t.refresh_token);
     for p in [path.clone(), path.with_extension("json.bak")] {
         remove(&p)?;
     }

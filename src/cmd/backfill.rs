@@ -201,6 +201,15 @@ pub fn plan_text(
         }
     }
     let mut out = String::from("backfill plan (no request made)\n");
+    if a.days.is_none()
+        && from.is_none()
+        && p.cfg.backfill_start.is_none()
+        && p.member_since().is_none()
+    {
+        out += "  note: the account's first day is not known until a run reads the profile; \
+                the daily window below is the last 30 days (set BACKFILL_START_DATE, or run \
+                `syncbit sync` once)\n";
+    }
     let n_days = |(a, b): (NaiveDate, NaiveDate)| (b - a).num_days().max(-1) + 1;
     out += &format!(
         "  daily    {}..{} ({} days)\n",
@@ -231,6 +240,14 @@ pub fn plan_text(
         total += all;
         left += todo;
     }
+    // Every run reads devices.json, and the profile when it has not been read for a day.
+    let housekeeping = 2;
+    out += &format!(
+        "  {:<24} {:>9} {:>9} {:>9}\n",
+        "profile + devices", housekeeping, 0, housekeeping
+    );
+    total += housekeeping;
+    left += housekeeping;
     out += &format!(
         "  {:<24} {:>9} {:>9} {:>9}\n",
         "total",
@@ -239,11 +256,25 @@ pub fn plan_text(
         thousands(left)
     );
     let rate = HOURLY_LIMIT.saturating_sub(a.reserve).max(1);
-    let hours = left.div_ceil(rate);
+    // What the current hour still allows, when a run saved the budget.
+    let now_left = p
+        .state
+        .state
+        .budget
+        .filter(|b| b.resets_at > p.now)
+        .map(|b| b.remaining.saturating_sub(a.reserve));
+    let when = match now_left {
+        Some(avail) if left <= avail => "fits in what is left of this hour's budget".to_string(),
+        Some(avail) => format!(
+            "about {} h after this hour's remaining {avail}",
+            (left - avail).div_ceil(rate)
+        ),
+        None if left <= rate => "fits in one hour's budget".to_string(),
+        None => format!("about {} h", left.div_ceil(rate)),
+    };
     out += &format!(
-        "{} requests to do, about {} h at {rate} requests/h ({HOURLY_LIMIT} per hour, reserve {})\n",
+        "{} requests to do, {when} at {rate} requests/h ({HOURLY_LIMIT} per hour, reserve {})\n",
         thousands(left),
-        hours,
         a.reserve
     );
     out

@@ -229,3 +229,71 @@ fn very_verbose_output_holds_no_secret() {
         assert!(!out.contains(secret), "{secret} leaked:\n{out}");
     }
 }
+
+#[test]
+fn login_listening_on_the_loopback_redirect_ignores_foreign_redirects() {
+    let env = Env::new(SimConfig::default(), true);
+    std::fs::remove_file(env.data_dir().join("fitbit_tokens.json")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let mut child = env
+        .cmd(&["auth", "login", "--timeout", "20"])
+        .env(
+            "FITBIT_AUTH_URL",
+            format!("{}/oauth2/authorize", env.sim.base_url()),
+        )
+        .env("FITBIT_REDIRECT_URI", &redirect)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    out.read_line(&mut url).unwrap();
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let location = agent
+        .get(url.trim())
+        .call()
+        .unwrap()
+        .header("Location")
+        .unwrap()
+        .to_string();
+    assert!(location.starts_with(&redirect), "{location}");
+    // A stale or forged redirect is refused and the login keeps waiting.
+    let forged = format!("{redirect}?code=x&state=not-this-login");
+    match agent.get(&forged).call() {
+        Err(ureq::Error::Status(400, _)) => {}
+        other => panic!("forged redirect answered {other:?}"),
+    }
+    let ok = agent.get(location.trim_end_matches("#_=_")).call().unwrap();
+    assert_eq!(ok.status(), 200);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(token_file(&env)["refresh_token"], env.sim.tokens().1);
+}
+
+#[test]
+fn login_with_nothing_pasted_exits_2_without_a_token_request() {
+    let env = Env::new(SimConfig::default(), true);
+    let r = env
+        .cmd(&["auth", "login", "--no-browser"])
+        .env(
+            "FITBIT_AUTH_URL",
+            format!("{}/oauth2/authorize", env.sim.base_url()),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert_eq!(env.sim.token_calls(), 0);
+}

@@ -84,8 +84,20 @@ fn a_year_of_daily_data_in_a_dozen_requests_equal_to_the_per_day_values() {
 #[test]
 fn every_family_for_a_year_in_at_most_90_requests() {
     let env = Env::new(SimConfig::default(), true);
+    let plan = env.ok(&["backfill", "--days", "365", "--plan"]).stdout;
     env.ok(&["backfill", "--days", "365"]);
     assert!(env.sim.data_calls() <= 90, "{}", env.sim.data_calls());
+    let total = plan
+        .lines()
+        .find(|l| l.trim_start().starts_with("total"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .replace(',', "");
+    assert_eq!(
+        total,
+        env.sim.data_calls().to_string(),
+        "the plan was exact:\n{plan}"
+    );
     let today = env.sim.today();
     let sleep = &env.export("fitbit_sleep_minutes_total")[0];
     let stages = by_label(&env.export("fitbit_sleep_stage_minutes"), "stage");
