@@ -656,7 +656,9 @@ impl Pipeline {
     /// in the spool for the next run).
     pub fn run(&mut self, jobs: Vec<Job>, what: &str) -> Result<Summary, Exit> {
         let mut summary = Summary::default();
-        let bar = progress_bar(jobs.iter().map(|j| self.cost(*j)).sum(), what);
+        let total_cost: u64 = jobs.iter().map(|j| self.cost(*j)).sum();
+        let mut done_cost = 0u64;
+        let bar = progress_bar(total_cost, what);
         let mut batch = Batch::new(&self.cfg.user, self.now.timestamp_millis());
         let mut pending: Vec<Record> = Vec::new();
         let mut spooled: Vec<PathBuf> = Vec::new();
@@ -724,17 +726,22 @@ impl Pipeline {
             if batch.samples >= BATCH_SAMPLES {
                 self.flush(&mut batch, &mut pending, &mut spooled, &mut summary)?;
             }
+            done_cost += cost;
             if let Some(b) = &bar {
                 b.inc(cost);
             } else if !matches!(job, Job::Devices) {
                 crate::debug!("{what}: done {job:?}");
+                // Without a terminal (the journal), a line at every tenth of a long run.
+                let tenth = (total_cost / 10).max(1);
+                if total_cost >= 50 && done_cost / tenth != (done_cost - cost) / tenth {
+                    crate::info!("{what}: {done_cost} of {total_cost} requests done");
+                }
             }
         }
         if let Some(e) = stop {
             if let Some(b) = &bar {
                 b.abandon();
             }
-
             // The pause and budget go into the state first, so that even a failing push below
             // (which saves the state too) keeps the next run from spending requests.
             self.note_stop(&e);
