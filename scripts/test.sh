@@ -9,4 +9,5 @@ command -v gcc >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc 
 command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
-SYNCBIT_REQUIRE_VM=1 cargo test --locked -- --test-threads=4
+# unit tests, then the one end-to-end binary (its summary is the last line)
+SYNCBIT_REQUIRE_VM=1 cargo test --locked --lib --test e2e -- --test-threads=4
