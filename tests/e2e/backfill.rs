@@ -292,3 +292,32 @@ fn plan_makes_no_request_and_is_pinned() {
             .contains(&midnight_ms(env.tz(), d))
     );
 }
+
+#[test]
+fn days_before_the_first_day_of_the_account_cost_nothing() {
+    let mut env = Env::new(
+        SimConfig {
+            member_since: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+            ..Default::default()
+        },
+        true,
+    );
+    only_activity_and_heart(&mut env);
+    env.set("INTRADAY_RESOURCES", "steps");
+    let r = env.ok(&[
+        "backfill",
+        "--intraday",
+        "--from",
+        "2024-05-01",
+        "--to",
+        "2024-06-10",
+    ]);
+    assert!(r.stderr.contains("first day (2024-06-01)"), "{}", r.stderr);
+    assert_eq!(intraday_calls(&env), 10, "only 2024-06-01..10");
+    assert!(
+        env.sim
+            .requests()
+            .iter()
+            .all(|q| !q.path.contains("2024-05-"))
+    );
+}
