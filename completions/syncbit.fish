@@ -76,7 +76,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s h -l h
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'The N days before today' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r

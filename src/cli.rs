@@ -184,8 +184,9 @@ pub struct BackfillArgs {
     pub to: Option<String>,
 
     /// Stop when the hour's remaining request budget falls to N, leaving it to the timers
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub reserve: u64,
+    /// [default: 10, or a tenth of a smaller hourly limit]
+    #[arg(long, value_name = "N")]
+    pub reserve: Option<u64>,
 
     /// Make no request: print how many requests the backfill needs per family and resource,
     /// how many are done, and how long the rest takes at the hourly budget

@@ -23,7 +23,7 @@ use crate::fsutil::{RunLock, atomic_write, lock_dir};
 use crate::metrics::Metric;
 use crate::sink::{Batch, Sink, Stdout, victoria::Victoria};
 use crate::source::fitbit::FitbitSource;
-use crate::source::fitbit::client::Client;
+use crate::source::fitbit::client::{Client, effective_reserve};
 use crate::source::fitbit::tokens::{OAuthClient, TokenStore};
 use crate::source::{At, Detail, Family, Reading, Resource, Source, SourceError};
 use crate::state::{Budget, Progress, StateFile, Status};
@@ -152,7 +152,7 @@ impl Pipeline {
     /// Errors: exit 75 while a saved rate-limit pause lasts or the saved budget is at the
     /// reserve (no request is made), 77 without tokens, 1 when the spool cannot be pushed, and
     /// the exits of [`SourceError`].
-    pub fn open(cfg: Config, reserve: u64) -> Result<Pipeline, Exit> {
+    pub fn open(cfg: Config, reserve: Option<u64>) -> Result<Pipeline, Exit> {
         crate::config::check_dir(&cfg.data_dir)?;
         let lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
         let state = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
@@ -167,12 +167,13 @@ impl Pipeline {
         }
         if let Some(b) = state.state.budget
             && b.resets_at > now
-            && reserve > 0
-            && b.remaining <= reserve
+            && effective_reserve(reserve, b.limit) > 0
+            && b.remaining <= effective_reserve(reserve, b.limit)
         {
             crate::info!(
-                "{} requests left this hour, the reserve is {reserve}: leaving them to the timers",
-                b.remaining
+                "{} requests left this hour, the reserve is {}: leaving them to the timers",
+                b.remaining,
+                effective_reserve(reserve, b.limit)
             );
             return Err(exit_for(SourceError::RateLimited {
                 resume_at: b.resets_at,
@@ -194,6 +195,7 @@ impl Pipeline {
         {
             client.quota.remaining = Some(b.remaining);
             client.quota.reset_at = Some(b.resets_at);
+            client.quota.limit = b.limit;
         }
         let source: Box<dyn Source> = Box::new(FitbitSource { client });
         let sink: Box<dyn Sink> = match (&cfg.victoria, cfg.dry_run) {
@@ -441,6 +443,7 @@ impl Pipeline {
             self.state.state.budget = Some(Budget {
                 remaining,
                 resets_at,
+                limit: self.source.budget_limit(),
             });
         }
     }

@@ -84,6 +84,9 @@ pub struct Budget {
     pub remaining: u64,
     /// When the window resets.
     pub resets_at: DateTime<Utc>,
+    /// `Fitbit-Rate-Limit-Limit`, the hourly budget, when reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
 }
 
 /// The predecessor's `sync_state.json`.

@@ -255,14 +255,21 @@ pub fn plan_text(
         thousands(total.saturating_sub(left)),
         thousands(left)
     );
-    let rate = HOURLY_LIMIT.saturating_sub(a.reserve).max(1);
+    let limit = p
+        .state
+        .state
+        .budget
+        .and_then(|b| b.limit)
+        .unwrap_or(HOURLY_LIMIT);
+    let reserve = crate::source::fitbit::client::effective_reserve(a.reserve, Some(limit));
+    let rate = limit.saturating_sub(reserve).max(1);
     // What the current hour still allows, when a run saved the budget.
     let now_left = p
         .state
         .state
         .budget
         .filter(|b| b.resets_at > p.now)
-        .map(|b| b.remaining.saturating_sub(a.reserve));
+        .map(|b| b.remaining.saturating_sub(reserve));
     let when = match now_left {
         Some(avail) if left <= avail => "fits in what is left of this hour's budget".to_string(),
         Some(avail) => format!(
@@ -273,9 +280,8 @@ pub fn plan_text(
         None => format!("about {} h", left.div_ceil(rate)),
     };
     out += &format!(
-        "{} requests to do, {when} at {rate} requests/h ({HOURLY_LIMIT} per hour, reserve {})\n",
+        "{} requests to do, {when} at {rate} requests/h ({limit} per hour, reserve {reserve})\n",
         thousands(left),
-        a.reserve
     );
     out
 }

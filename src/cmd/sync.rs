@@ -8,7 +8,7 @@ use crate::pipeline::{Job, Pipeline};
 pub fn run(g: &Global) -> Result<(), Exit> {
     let cfg = crate::config::load(g, true, true)?;
     crate::health::run(&cfg, "sync", |stats| {
-        let mut p = Pipeline::open(cfg.clone(), 0)?;
+        let mut p = Pipeline::open(cfg.clone(), Some(0))?;
         let result = pass(&mut p);
         *stats = p.stats();
         result

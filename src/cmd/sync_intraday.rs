@@ -13,7 +13,7 @@ pub fn plan(p: &Pipeline) -> Vec<Job> {
 pub fn run(g: &Global) -> Result<(), Exit> {
     let cfg = crate::config::load(g, true, true)?;
     crate::health::run(&cfg, "sync-intraday", |stats| {
-        let mut p = Pipeline::open(cfg.clone(), 0)?;
+        let mut p = Pipeline::open(cfg.clone(), Some(0))?;
         let jobs = plan(&p);
         let result = p.run(jobs, "sync-intraday").map(|_| ());
         *stats = p.stats();

@@ -264,6 +264,8 @@ pub trait Source {
     fn can_afford(&self, n: u64) -> bool;
     /// When the budget resets, if known.
     fn budget_resets_at(&self) -> Option<DateTime<Utc>>;
+    /// The hourly budget, if reported.
+    fn budget_limit(&self) -> Option<u64>;
     /// One day of one intraday resource at `detail`, as wall-clock points of that day.
     fn intraday(
         &mut self,

@@ -321,3 +321,22 @@ fn days_before_the_first_day_of_the_account_cost_nothing() {
             .all(|q| !q.path.contains("2024-05-"))
     );
 }
+
+#[test]
+fn the_default_reserve_is_a_tenth_of_a_small_hourly_limit() {
+    let env = Env::new(
+        SimConfig {
+            budget: 20,
+            window_secs: Some(3600),
+            ..Default::default()
+        },
+        true,
+    );
+    let r = env.run(&["backfill", "--intraday", "--days", "30"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert_eq!(
+        env.sim.data_calls(),
+        18,
+        "20 per hour, 2 kept for the timers"
+    );
+}

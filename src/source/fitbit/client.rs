@@ -7,6 +7,12 @@ use std::time::Duration as StdDuration;
 use super::tokens::{OAuthClient, TokenStore};
 use crate::source::SourceError;
 
+/// The reserve for `policy` (`None`: automatic) under an hourly `limit`: the fixed value, or a
+/// tenth of the limit, at most 10.
+pub fn effective_reserve(policy: Option<u64>, limit: Option<u64>) -> u64 {
+    policy.unwrap_or_else(|| limit.map_or(10, |l| (l / 10).min(10)))
+}
+
 /// Rate-limit budget as last reported by `Fitbit-Rate-Limit-*` headers.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Quota {
@@ -38,8 +44,9 @@ pub struct Client {
     tokens: TokenStore,
     /// The budget as last reported.
     pub quota: Quota,
-    /// Stop before the remaining budget falls below this many calls.
-    pub reserve: u64,
+    /// Calls of the hour's budget to leave unused; `None`: a tenth of the hourly limit, at
+    /// most 10 (10 with the real API's 150).
+    pub reserve: Option<u64>,
     /// Data requests sent in this run (each attempt counts).
     pub requests: u64,
     retry_delay: StdDuration,
@@ -65,7 +72,7 @@ impl Client {
             oauth,
             tokens,
             quota: Quota::default(),
-            reserve: 0,
+            reserve: Some(0),
             requests: 0,
             retry_delay,
         }
@@ -181,16 +188,20 @@ impl Client {
         }
     }
 
+    /// The reserve in force: the fixed one, or a tenth of the hourly limit (at most 10).
+    pub fn reserve(&self) -> u64 {
+        effective_reserve(self.reserve, self.quota.limit)
+    }
+
     /// Whether `n` more requests leave at least the reserve (true while the budget is unknown).
     pub fn can_afford(&self, n: u64) -> bool {
-        self.quota
-            .remaining
-            .is_none_or(|left| left >= self.reserve + n)
+        let reserve = self.reserve();
+        self.quota.remaining.is_none_or(|left| left >= reserve + n)
     }
 
     fn check_budget(&self) -> Result<(), SourceError> {
         if let Some(left) = self.quota.remaining
-            && left <= self.reserve
+            && left <= self.reserve()
         {
             return Err(SourceError::RateLimited {
                 resume_at: self.quota.resume_at(Utc::now()),

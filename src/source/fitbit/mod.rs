@@ -686,6 +686,10 @@ impl Source for FitbitSource {
         q.remaining.map(|_| q.resume_at(chrono::Utc::now()))
     }
 
+    fn budget_limit(&self) -> Option<u64> {
+        self.client.quota.limit
+    }
+
     fn requests(&self) -> u64 {
         self.client.requests
     }
