@@ -92,11 +92,7 @@ fn status_without_tokens_exits_77_and_logout_revokes() {
 fn two_runs_with_an_expired_token_refresh_once() {
     let mut env = Env::new(SimConfig::default(), true);
     env.set("INTRADAY_RESOURCES", "steps");
-    std::fs::write(
-        env.data_dir().join("fitbit_tokens.json"),
-        env.sim.token_json(true),
-    )
-    .unwrap();
+    env.expire_tokens();
     let a = env
         .cmd(&["sync-intraday"])
         .stderr(Stdio::piped())
@@ -171,11 +167,7 @@ fn sigkill_at_twenty_points_never_corrupts_tokens_or_state() {
 #[test]
 fn killed_while_the_new_tokens_are_on_their_way_recovers_without_reauthorization() {
     let env = Env::new(SimConfig::default(), true);
-    std::fs::write(
-        env.data_dir().join("fitbit_tokens.json"),
-        env.sim.token_json(true),
-    )
-    .unwrap();
+    env.expire_tokens();
     env.sim.delay_token_answer(1500);
     let mut child = env.cmd(&["sync"]).stderr(Stdio::null()).spawn().unwrap();
     // Wait until the refresh reached the simulator (it has rotated the pair), then kill.
@@ -198,11 +190,7 @@ fn killed_while_the_new_tokens_are_on_their_way_recovers_without_reauthorization
 #[test]
 fn very_verbose_output_holds_no_secret() {
     let env = Env::new(SimConfig::default(), true);
-    std::fs::write(
-        env.data_dir().join("fitbit_tokens.json"),
-        env.sim.token_json(true),
-    )
-    .unwrap();
+    env.expire_tokens();
     let (old_at, old_rt) = env.sim.tokens();
     let mut out = String::new();
     for args in [

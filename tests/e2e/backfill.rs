@@ -5,28 +5,8 @@ use chrono::{Duration, NaiveDate};
 use serde_json::Value;
 use std::process::Stdio;
 
-use crate::harness::{Env, assert_no_duplicates, by_label, local_ms, midnight_ms};
+use crate::harness::{Env, assert_no_duplicates, by_label, f, local_ms, midnight_ms};
 use crate::support::sim::SimConfig;
-
-fn f(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => s.parse().unwrap(),
-        v => v.as_f64().unwrap(),
-    }
-}
-
-fn only_activity_and_heart(env: &mut Env) {
-    for v in [
-        "COLLECT_SLEEP",
-        "COLLECT_SPO2",
-        "COLLECT_BREATHING_RATE",
-        "COLLECT_HRV",
-        "COLLECT_CARDIO_FITNESS",
-        "COLLECT_TEMPERATURE",
-    ] {
-        env.set(v, "false");
-    }
-}
 
 fn intraday_calls(env: &Env) -> usize {
     env.sim
@@ -39,7 +19,7 @@ fn intraday_calls(env: &Env) -> usize {
 #[test]
 fn a_year_of_daily_data_in_a_dozen_requests_equal_to_the_per_day_values() {
     let mut env = Env::new(SimConfig::default(), true);
-    only_activity_and_heart(&mut env);
+    env.only_activity_and_heart();
     env.ok(&["backfill", "--days", "365"]);
     assert!(env.sim.data_calls() <= 12, "{}", env.sim.data_calls());
 
@@ -124,7 +104,7 @@ fn every_family_for_a_year_in_at_most_90_requests() {
 #[test]
 fn too_many_data_points_halves_the_range_once() {
     let mut env = Env::new(SimConfig::default(), true);
-    only_activity_and_heart(&mut env);
+    env.only_activity_and_heart();
     env.set("COLLECT_SLEEP", "true");
     env.sim.limit_ranges_to(Some(60));
     env.ok(&["backfill", "--days", "100"]);
@@ -149,7 +129,7 @@ fn thirty_days_of_intraday_cost_exactly_180_requests_even_when_interrupted() {
         true,
     );
     straight.set("INTRADAY_RESOURCES", all);
-    only_activity_and_heart(&mut straight);
+    straight.only_activity_and_heart();
     straight.ok(&["backfill", "--intraday", "--days", "30"]);
     assert_eq!(intraday_calls(&straight), 180);
 
@@ -162,7 +142,7 @@ fn thirty_days_of_intraday_cost_exactly_180_requests_even_when_interrupted() {
         true,
     );
     env.set("INTRADAY_RESOURCES", all);
-    only_activity_and_heart(&mut env);
+    env.only_activity_and_heart();
     let args = ["backfill", "--intraday", "--days", "30", "--reserve", "0"];
     // 1: the budget runs out.
     assert_eq!(env.run(&args).code, 75);
@@ -302,7 +282,7 @@ fn days_before_the_first_day_of_the_account_cost_nothing() {
         },
         true,
     );
-    only_activity_and_heart(&mut env);
+    env.only_activity_and_heart();
     env.set("INTRADAY_RESOURCES", "steps");
     let r = env.ok(&[
         "backfill",

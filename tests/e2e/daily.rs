@@ -1,17 +1,9 @@
 //! `syncbit sync`: yesterday's daily metrics with the simulator's values at local midnight.
 
 use chrono::Duration;
-use serde_json::Value;
 
-use crate::harness::{Env, by_label, midnight_ms};
+use crate::harness::{Env, by_label, f, midnight_ms};
 use crate::support::sim::SimConfig;
-
-fn f(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => s.parse().unwrap(),
-        v => v.as_f64().unwrap(),
-    }
-}
 
 #[test]
 fn sync_writes_yesterday_at_local_midnight() {
@@ -126,17 +118,8 @@ fn sync_writes_yesterday_at_local_midnight() {
 #[test]
 fn collect_switches_turn_families_off() {
     let mut env = Env::new(SimConfig::default(), true);
-    for v in [
-        "COLLECT_SLEEP",
-        "COLLECT_SPO2",
-        "COLLECT_BREATHING_RATE",
-        "COLLECT_HRV",
-        "COLLECT_CARDIO_FITNESS",
-        "COLLECT_TEMPERATURE",
-        "COLLECT_DEVICE_INFO",
-    ] {
-        env.set(v, "false");
-    }
+    env.only_activity_and_heart();
+    env.set("COLLECT_DEVICE_INFO", "false");
     env.set("INCLUDE_TODAY_DATA", "false");
     env.ok(&["sync"]);
     // profile + devices + activity + heart for yesterday.

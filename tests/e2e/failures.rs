@@ -84,11 +84,7 @@ fn budget_exhausted_then_resumed_without_gap_or_duplicate() {
 #[test]
 fn expired_access_token_costs_one_token_call() {
     let env = Env::new(SimConfig::default(), true);
-    std::fs::write(
-        env.data_dir().join("fitbit_tokens.json"),
-        env.sim.token_json(true),
-    )
-    .unwrap();
+    env.expire_tokens();
     env.ok(&["sync"]);
     assert_eq!(env.sim.token_calls(), 1);
     let path = env.data_dir().join("fitbit_tokens.json");
@@ -115,11 +111,7 @@ fn access_token_rejected_mid_run_is_refreshed_once() {
 #[test]
 fn revoked_refresh_token_exits_77_with_a_hint() {
     let env = Env::new(SimConfig::default(), true);
-    std::fs::write(
-        env.data_dir().join("fitbit_tokens.json"),
-        env.sim.token_json(true),
-    )
-    .unwrap();
+    env.expire_tokens();
     env.sim.revoke_refresh_token();
     let r = env.run(&["sync"]);
     assert_eq!(r.code, 77, "{}", r.stderr);

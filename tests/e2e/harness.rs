@@ -63,6 +63,30 @@ impl Env {
         self.extra.push((k.into(), v.into()));
     }
 
+    /// Turns every optional daily family off (only activity and heart rate stay).
+    pub fn only_activity_and_heart(&mut self) {
+        for v in [
+            "COLLECT_SLEEP",
+            "COLLECT_SPO2",
+            "COLLECT_BREATHING_RATE",
+            "COLLECT_HRV",
+            "COLLECT_CARDIO_FITNESS",
+            "COLLECT_TEMPERATURE",
+        ] {
+            self.set(v, "false");
+        }
+    }
+
+    /// Writes the simulator's current pair with an expiry in the past (the simulator also
+    /// rejects that access token), so the next run must refresh.
+    pub fn expire_tokens(&self) {
+        std::fs::write(
+            self.dir.path().join("fitbit_tokens.json"),
+            self.sim.token_json(true),
+        )
+        .unwrap();
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = syncbit();
         c.env("DATA_DIR", self.dir.path())
@@ -103,6 +127,14 @@ impl Env {
 
     pub fn export_all(&self) -> Vec<Series> {
         self.vm.export_all()
+    }
+}
+
+/// A Fitbit value that may be a JSON string or number, as f64.
+pub fn f(v: &serde_json::Value) -> f64 {
+    match v {
+        serde_json::Value::String(s) => s.parse().unwrap(),
+        v => v.as_f64().unwrap(),
     }
 }
 

@@ -537,11 +537,7 @@ fn ops_alerts_fire_from_the_binary_own_health_metrics() {
     assert!(stale.is_empty(), "{stale:?}");
 
     let failing = Env::new(SimConfig::default(), true);
-    std::fs::write(
-        failing.data_dir().join("fitbit_tokens.json"),
-        failing.sim.token_json(true),
-    )
-    .unwrap();
+    failing.expire_tokens();
     failing.sim.revoke_refresh_token();
     assert_eq!(failing.run(&["sync"]).code, 77);
     failing.vm.flush();
