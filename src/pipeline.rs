@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use crate::calendar::Calendar;
 use crate::config::Config;
-use crate::error::{Exit, FAILURE, NOPERM, TEMPFAIL, UNAVAILABLE};
+use crate::error::Exit;
 use crate::format;
 use crate::fsutil::{RunLock, atomic_write, lock_dir};
 use crate::metrics::Metric;
@@ -115,36 +115,6 @@ pub struct Pipeline {
     _lock: RunLock,
 }
 
-/// Map a source error to the process exit, after state was saved.
-fn exit_for(e: SourceError) -> Exit {
-    match e {
-        SourceError::RateLimited {
-            resume_at,
-            at_reserve,
-        } => {
-            let mins = (resume_at - Utc::now()).num_minutes().max(0) + 1;
-            let why = if at_reserve {
-                "the hour's Fitbit requests are down to the reserve left for the timers"
-            } else {
-                "Fitbit rate limit reached"
-            };
-            Exit::new(
-                TEMPFAIL,
-                format!(
-                    "{why}; progress is saved and the next run can resume after {} (in about {mins} min)",
-                    resume_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                ),
-            )
-        }
-        SourceError::Gone => Exit::new(UNAVAILABLE, e.to_string()),
-        SourceError::Unauthorized(m) => Exit::new(NOPERM, m),
-        SourceError::Unavailable(m) => Exit::new(TEMPFAIL, m),
-        SourceError::Forbidden(m) | SourceError::Invalid(m) | SourceError::TooManyPoints(m) => {
-            Exit::new(FAILURE, m)
-        }
-    }
-}
-
 impl Pipeline {
     /// Take the lock, load state, push what the spool holds, authorize, learn the user's time
     /// zone and the device's last sync. `reserve`: calls of the hour's budget to leave unused.
@@ -160,7 +130,7 @@ impl Pipeline {
         if let Some(until) = state.state.rate_limited_until
             && until > now
         {
-            return Err(exit_for(SourceError::RateLimited {
+            return Err(Exit::from(SourceError::RateLimited {
                 resume_at: until,
                 at_reserve: false,
             }));
@@ -175,20 +145,13 @@ impl Pipeline {
                 b.remaining,
                 effective_reserve(reserve, b.limit)
             );
-            return Err(exit_for(SourceError::RateLimited {
+            return Err(Exit::from(SourceError::RateLimited {
                 resume_at: b.resets_at,
                 at_reserve: b.remaining > 0,
             }));
         }
-        let tokens = TokenStore::load(&cfg.data_dir).map_err(exit_for)?;
-        let oauth = OAuthClient {
-            client_id: cfg.client_id.clone().unwrap_or_default(),
-            client_secret: cfg.client_secret.clone().unwrap_or_default(),
-            token_url: format!("{}/oauth2/token", cfg.api_base),
-            auth_url: cfg.auth_url.clone(),
-            redirect_uri: cfg.redirect_uri.clone(),
-        };
-        let mut client = Client::new(&cfg.api_base, oauth, tokens);
+        let tokens = TokenStore::load(&cfg.data_dir).map_err(Exit::from)?;
+        let mut client = Client::new(&cfg.api_base, OAuthClient::from_config(&cfg), tokens);
         client.reserve = reserve;
         if let Some(b) = state.state.budget
             && b.resets_at > now
@@ -325,15 +288,8 @@ impl Pipeline {
             tokens: serde_json::from_str(r#"{"access_token":"","refresh_token":""}"#)
                 .expect("empty tokens"),
         };
-        let oauth = OAuthClient {
-            client_id: String::new(),
-            client_secret: String::new(),
-            token_url: String::new(),
-            auth_url: String::new(),
-            redirect_uri: String::new(),
-        };
         let source: Box<dyn Source> = Box::new(FitbitSource {
-            client: Client::new(&cfg.api_base, oauth, tokens),
+            client: Client::new(&cfg.api_base, OAuthClient::from_config(&cfg), tokens),
         });
         let tz = tz.unwrap_or(chrono_tz::UTC);
         let mut p = Pipeline::assemble(cfg, state, source, Box::new(Stdout), tz, lock);
@@ -419,7 +375,7 @@ impl Pipeline {
         if let Err(err) = self.save() {
             return err;
         }
-        exit_for(e)
+        Exit::from(e)
     }
 
     /// Put what a stopping error teaches about the budget into the state (not saved yet).

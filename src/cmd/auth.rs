@@ -72,16 +72,6 @@ pub fn scopes(cfg: &Config) -> Vec<(&'static str, &'static str)> {
     s
 }
 
-fn oauth_settings(cfg: &Config) -> OAuthClient {
-    OAuthClient {
-        client_id: cfg.client_id.clone().unwrap_or_default(),
-        client_secret: cfg.client_secret.clone().unwrap_or_default(),
-        token_url: format!("{}/oauth2/token", cfg.api_base),
-        auth_url: cfg.auth_url.clone(),
-        redirect_uri: cfg.redirect_uri.clone(),
-    }
-}
-
 fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
@@ -89,14 +79,11 @@ fn agent() -> ureq::Agent {
         .build()
 }
 
+/// The exit for a source error; a refused scope also means "authorize again" here.
 fn src_exit(e: crate::source::SourceError) -> Exit {
-    use crate::source::SourceError as E;
     match e {
-        E::Gone => Exit::new(crate::error::UNAVAILABLE, e.to_string()),
-        E::Unavailable(m) => Exit::new(crate::error::TEMPFAIL, m),
-        E::Unauthorized(m) | E::Forbidden(m) => Exit::new(NOPERM, m),
-        E::RateLimited { .. } => Exit::new(crate::error::TEMPFAIL, e.to_string()),
-        E::Invalid(m) | E::TooManyPoints(m) => Exit::new(FAILURE, m),
+        crate::source::SourceError::Forbidden(m) => Exit::new(NOPERM, m),
+        other => Exit::from(other),
     }
 }
 
@@ -265,7 +252,7 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
     ensure_dir(&cfg.data_dir)
         .map_err(|e| Exit::failure(format!("cannot create {}: {e}", cfg.data_dir.display())))?;
     let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
-    let settings = oauth_settings(cfg);
+    let settings = OAuthClient::from_config(cfg);
     let client = oauth_client(&settings).map_err(src_exit)?;
     let wanted = scopes(cfg);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -379,8 +366,11 @@ fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
     if check {
         let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
         let store = TokenStore::load(&cfg.data_dir).map_err(src_exit)?;
-        let client =
-            crate::source::fitbit::client::Client::new(&cfg.api_base, oauth_settings(cfg), store);
+        let client = crate::source::fitbit::client::Client::new(
+            &cfg.api_base,
+            OAuthClient::from_config(cfg),
+            store,
+        );
         let mut source = crate::source::fitbit::FitbitSource { client };
         let profile = crate::source::Source::profile(&mut source).map_err(src_exit)?;
         println!("check:      ok (profile time zone {})", profile.timezone);

@@ -9,6 +9,7 @@ pub mod fitbit;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::fmt;
 
+use crate::error::{Exit, FAILURE, NOPERM, TEMPFAIL, UNAVAILABLE};
 use crate::metrics::{Label, Metric};
 
 /// A daily family, each behind its `COLLECT_*` switch (activity and heart are always on).
@@ -277,4 +278,36 @@ pub trait Source {
     fn requests(&self) -> u64;
     /// Requests left in the current rate-limit window as last reported, if known.
     fn budget_left(&self) -> Option<u64>;
+}
+
+/// The process exit for a source error (the caller saves state first).
+impl From<SourceError> for Exit {
+    fn from(e: SourceError) -> Exit {
+        match e {
+            SourceError::RateLimited {
+                resume_at,
+                at_reserve,
+            } => {
+                let mins = (resume_at - Utc::now()).num_minutes().max(0) + 1;
+                let why = if at_reserve {
+                    "the hour's Fitbit requests are down to the reserve left for the timers"
+                } else {
+                    "Fitbit rate limit reached"
+                };
+                Exit::new(
+                    TEMPFAIL,
+                    format!(
+                        "{why}; progress is saved and the next run can resume after {} (in about {mins} min)",
+                        resume_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                )
+            }
+            SourceError::Gone => Exit::new(UNAVAILABLE, e.to_string()),
+            SourceError::Unauthorized(m) => Exit::new(NOPERM, m),
+            SourceError::Unavailable(m) => Exit::new(TEMPFAIL, m),
+            SourceError::Forbidden(m) | SourceError::Invalid(m) | SourceError::TooManyPoints(m) => {
+                Exit::new(FAILURE, m)
+            }
+        }
+    }
 }

@@ -13,23 +13,34 @@ fn token_file(env: &Env) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Runs `auth login --no-browser`, follows the authorize URL at the simulator, lets `tamper`
-/// change the redirect, pastes it back; returns (exit code, stderr).
-fn login(env: &Env, tamper: impl Fn(String) -> String) -> (i32, String) {
-    let mut child = env
-        .cmd(&["auth", "login", "--no-browser"])
-        .env(
-            "FITBIT_AUTH_URL",
-            format!("{}/oauth2/authorize", env.sim.base_url()),
-        )
+/// Starts `auth login` with `args` against the simulator's authorize endpoint; returns the
+/// child and the authorization URL it printed.
+fn start_login(env: &Env, args: &[&str], extra: &[(&str, &str)]) -> (std::process::Child, String) {
+    let mut cmd = env.cmd(&[&["auth", "login"], args].concat());
+    cmd.env(
+        "FITBIT_AUTH_URL",
+        format!("{}/oauth2/authorize", env.sim.base_url()),
+    );
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut url = String::new();
-    out.read_line(&mut url).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    (child, url.trim().to_string())
+}
+
+/// Runs `auth login --no-browser`, follows the authorize URL at the simulator, lets `tamper`
+/// change the redirect, pastes it back; returns (exit code, stderr).
+fn login(env: &Env, tamper: impl Fn(String) -> String) -> (i32, String) {
+    let (mut child, url) = start_login(env, &["--no-browser"], &[]);
     assert!(url.contains("code_challenge_method=S256"), "{url}");
     assert!(url.contains("scope=activity"), "{url}");
     let agent = ureq::AgentBuilder::new().redirects(0).build();
@@ -228,20 +239,11 @@ fn login_listening_on_the_loopback_redirect_ignores_foreign_redirects() {
         .unwrap()
         .port();
     let redirect = format!("http://127.0.0.1:{port}/callback");
-    let mut child = env
-        .cmd(&["auth", "login", "--timeout", "20"])
-        .env(
-            "FITBIT_AUTH_URL",
-            format!("{}/oauth2/authorize", env.sim.base_url()),
-        )
-        .env("FITBIT_REDIRECT_URI", &redirect)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    out.read_line(&mut url).unwrap();
+    let (child, url) = start_login(
+        &env,
+        &["--timeout", "20"],
+        &[("FITBIT_REDIRECT_URI", redirect.as_str())],
+    );
     let agent = ureq::AgentBuilder::new().redirects(0).build();
     let location = agent
         .get(url.trim())
@@ -268,15 +270,9 @@ fn login_listening_on_the_loopback_redirect_ignores_foreign_redirects() {
 #[test]
 fn login_with_nothing_pasted_exits_2_without_a_token_request() {
     let env = Env::new(SimConfig::default(), true);
-    let r = env
-        .cmd(&["auth", "login", "--no-browser"])
-        .env(
-            "FITBIT_AUTH_URL",
-            format!("{}/oauth2/authorize", env.sim.base_url()),
-        )
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let (mut child, _) = start_login(&env, &["--no-browser"], &[]);
+    drop(child.stdin.take()); // nothing pasted
+    let r = child.wait_with_output().unwrap();
     assert_eq!(
         r.status.code(),
         Some(2),

@@ -229,7 +229,7 @@ fn plan_makes_no_request_and_is_pinned() {
     let mut env = Env::new(SimConfig::default(), true);
     env.set("SYNCBIT_TIMEZONE", "Europe/Berlin");
     env.set("INTRADAY_RESOURCES", "steps,heart_rate");
-    let r = env.ok(&[
+    let plan = [
         "backfill",
         "--intraday",
         "--from",
@@ -237,27 +237,16 @@ fn plan_makes_no_request_and_is_pinned() {
         "--to",
         "2025-12-31",
         "--plan",
-    ]);
+    ];
+    let r = env.ok(&plan);
     insta::assert_snapshot!(r.stdout);
     // After a part is done, the plan says so.
-    env.ok(&[
-        "backfill",
-        "--intraday",
-        "--from",
-        "2025-12-25",
-        "--to",
-        "2025-12-31",
-    ]);
+    env.ok(&plan[..6]
+        .iter()
+        .map(|a| if *a == "2025-01-01" { "2025-12-25" } else { a })
+        .collect::<Vec<_>>());
     let calls = env.sim.data_calls();
-    let r = env.ok(&[
-        "backfill",
-        "--intraday",
-        "--from",
-        "2025-01-01",
-        "--to",
-        "2025-12-31",
-        "--plan",
-    ]);
+    let r = env.ok(&plan);
     assert_eq!(env.sim.data_calls(), calls, "--plan makes no request");
     assert!(
         r.stdout

@@ -68,9 +68,17 @@ fn without_device_information_nothing_newer_than_a_day_is_written() {
     let r = env.ok(&["sync-intraday"]);
     assert!(r.stderr.contains("one day after it ends"), "{}", r.stderr);
     let cutoff = crate::harness::now_ms() - 86_400_000;
-    for s in env.export("fitbit_steps_intraday") {
-        assert!(s.timestamps.iter().all(|t| t + 60_000 <= cutoff + 5_000));
-    }
+    let series = env.export("fitbit_steps_intraday");
+    assert_eq!(series.len(), 1, "yesterday up to 24 hours ago is written");
+    let last = *series[0].timestamps.last().unwrap();
+    assert!(
+        last + 60_000 <= cutoff + 5_000,
+        "nothing newer than 24 hours"
+    );
+    assert!(last + 60_000 > cutoff - 120_000, "everything up to it");
+    // Yesterday is not final yet under the 24-hour rule: no daily value for it.
+    env.ok(&["sync"]);
+    assert!(env.export("fitbit_steps_total").is_empty());
 }
 
 #[test]

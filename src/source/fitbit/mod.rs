@@ -152,15 +152,10 @@ pub fn parse_sleep(body: &Value, day: NaiveDate) -> Vec<Reading> {
     out
 }
 
-/// Readings of `GET /1/user/-/spo2/date/D.json` (an object, or a list in the range form).
-pub fn parse_spo2(body: &Value, day: NaiveDate) -> Vec<Reading> {
-    let item = if body.is_array() {
-        day_item(Some(body), day)
-    } else {
-        Some(body)
-    };
+/// Readings of one SpO2 item (`{"dateTime", "value": {"avg", "min", "max"}}`).
+pub fn parse_spo2(item: &Value, day: NaiveDate) -> Vec<Reading> {
     let mut out = Vec::new();
-    if let Some(v) = item.and_then(|i| i.get("value")) {
+    if let Some(v) = item.get("value") {
         for (k, m) in [
             ("avg", Metric::Spo2AvgPercent),
             ("min", Metric::Spo2MinPercent),
@@ -593,51 +588,15 @@ impl Source for FitbitSource {
     }
 
     fn daily(&mut self, family: Family, day: NaiveDate) -> Result<Vec<Reading>, SourceError> {
-        let d = date(day);
-        Ok(match family {
-            Family::Activity => parse_activity(
-                &self.get(&format!("/1/user/-/activities/date/{d}.json"))?,
+        match family {
+            // The per-day summary: one request for every activity metric of the day.
+            Family::Activity => Ok(parse_activity(
+                &self.get(&format!("/1/user/-/activities/date/{}.json", date(day)))?,
                 day,
-            ),
-            Family::Heart => {
-                let body = self.get(&format!("/1/user/-/activities/heart/date/{d}/1d.json"))?;
-                day_item(body.get("activities-heart"), day)
-                    .map(|i| parse_heart_item(i, day))
-                    .unwrap_or_default()
-            }
-            Family::Sleep => {
-                parse_sleep(&self.get(&format!("/1.2/user/-/sleep/date/{d}.json"))?, day)
-            }
-            Family::Spo2 => parse_spo2(&self.get(&format!("/1/user/-/spo2/date/{d}.json"))?, day),
-            Family::BreathingRate => parse_single(
-                &self.get(&format!("/1/user/-/br/date/{d}.json"))?,
-                day,
-                "br",
-                "breathingRate",
-                Metric::BreathingRateBpm,
-            ),
-            Family::Hrv => parse_single(
-                &self.get(&format!("/1/user/-/hrv/date/{d}.json"))?,
-                day,
-                "hrv",
-                "dailyRmssd",
-                Metric::HrvRmssdMs,
-            ),
-            Family::CardioFitness => parse_single(
-                &self.get(&format!("/1/user/-/cardioscore/date/{d}.json"))?,
-                day,
-                "cardioScore",
-                "vo2Max",
-                Metric::Vo2Max,
-            ),
-            Family::Temperature => parse_single(
-                &self.get(&format!("/1/user/-/temp/skin/date/{d}.json"))?,
-                day,
-                "tempSkin",
-                "nightlyRelative",
-                Metric::TempSkinRelativeCelsius,
-            ),
-        })
+            )),
+            // Every other family costs one request either way: a one-day range.
+            _ => self.range_readings(family, day, day),
+        }
     }
 
     fn intraday(

@@ -125,6 +125,20 @@ pub type FitbitOAuth = oauth2::Client<
     EndpointSet,
 >;
 
+impl OAuthClient {
+    /// The OAuth settings of a configuration (client id and secret, token, authorize and
+    /// redirect URLs).
+    pub fn from_config(cfg: &crate::config::Config) -> OAuthClient {
+        OAuthClient {
+            client_id: cfg.client_id.clone().unwrap_or_default(),
+            client_secret: cfg.client_secret.clone().unwrap_or_default(),
+            token_url: format!("{}/oauth2/token", cfg.api_base),
+            auth_url: cfg.auth_url.clone(),
+            redirect_uri: cfg.redirect_uri.clone(),
+        }
+    }
+}
+
 /// Build the oauth2 client from the settings.
 ///
 /// Errors: `Invalid` when a URL does not parse.

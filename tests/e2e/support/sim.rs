@@ -589,6 +589,13 @@ impl State {
         if form.get("redirect_uri") != Some(&redirect) {
             return resp(400, errors("invalid_grant", None, "redirect_uri mismatch"));
         }
+        self.revoked = false;
+        self.prev = None;
+        resp(200, self.issue_tokens(&scope))
+    }
+
+    /// Rotates to a new token pair and returns the token endpoint's 200 body for it.
+    fn issue_tokens(&mut self, scope: &str) -> Value {
         self.seq += 1;
         self.access = format!("sim-at-{}", self.seq);
         self.refresh = format!("sim-rt-{}", self.seq);
@@ -596,11 +603,8 @@ impl State {
             + std::time::Duration::from_secs(self.cfg.access_token_ttl_secs.max(0) as u64);
         self.access_expired = false;
         self.access_used = false;
-        self.revoked = false;
-        self.prev = None;
-        let body = json!({"access_token": self.access, "expires_in": self.cfg.access_token_ttl_secs,
-            "refresh_token": self.refresh, "scope": scope, "token_type": "Bearer", "user_id": USER_ID});
-        resp(200, body)
+        json!({"access_token": self.access, "expires_in": self.cfg.access_token_ttl_secs,
+            "refresh_token": self.refresh, "scope": scope, "token_type": "Bearer", "user_id": USER_ID})
     }
 
     /// `POST /oauth2/revoke` (Basic auth, `token=`): all of the user's tokens stop working.
@@ -688,16 +692,7 @@ impl State {
             );
         };
         if !self.revoked && *rt == self.refresh {
-            self.seq += 1;
-            self.access = format!("sim-at-{}", self.seq);
-            self.refresh = format!("sim-rt-{}", self.seq);
-            self.access_until = Instant::now()
-                + std::time::Duration::from_secs(self.cfg.access_token_ttl_secs.max(0) as u64);
-            self.access_expired = false;
-            self.access_used = false;
-            let body = json!({"access_token": self.access, "expires_in": self.cfg.access_token_ttl_secs,
-                "refresh_token": self.refresh, "scope": SCOPE, "token_type": "Bearer", "user_id": USER_ID})
-            .to_string();
+            let body = self.issue_tokens(SCOPE).to_string();
             self.prev = Some((rt.clone(), body.clone()));
             return Resp {
                 status: 200,
