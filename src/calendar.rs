@@ -39,6 +39,14 @@ impl Calendar {
         now.with_timezone(&self.tz).date_naive()
     }
 
+    /// The user's calendar date of an instant (ms since the epoch).
+    pub fn date_of_ms(&self, ms: i64) -> NaiveDate {
+        DateTime::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .with_timezone(&self.tz)
+            .date_naive()
+    }
+
     /// The first instant of day `d` (local midnight; on the rare days whose midnight is
     /// skipped by a DST change, the first local time that exists), in ms since the epoch.
     pub fn day_start_ms(&self, d: NaiveDate) -> i64 {

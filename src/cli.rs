@@ -1,7 +1,6 @@
 //! Command-line definitions (clap). Also used to generate completions and man pages.
 
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
 
 use crate::error::EXIT_CODES_HELP;
 
@@ -27,7 +26,7 @@ pub struct Global {
     /// Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else
     /// ~/.local/state/syncbit]
     #[arg(long, global = true, env = "DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
+    pub data_dir: Option<String>,
 
     /// More output (-v: debug)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -53,3 +53,26 @@ Exit codes:
   69  the Fitbit Web API is gone (HTTP 410; it was shut down on 2026-11-02)
   75  try again later (rate limit spent, API failing, another run holds the lock); state is saved
   77  authorization needed (no token file, or the refresh token was refused)";
+
+/// The process exit for a source error (the engine saves the state first).
+impl From<crate::source::SourceError> for Exit {
+    fn from(e: crate::source::SourceError) -> Exit {
+        use crate::source::SourceError as E;
+        match e {
+            E::RateLimited { why, resume_at } => {
+                let mins = (resume_at - chrono::Utc::now()).num_minutes().max(0) + 1;
+                Exit::new(
+                    TEMPFAIL,
+                    format!(
+                        "{why}; progress is saved and the next run can resume after {} (in about {mins} min)",
+                        resume_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                )
+            }
+            E::Gone(m) => Exit::new(UNAVAILABLE, m),
+            E::Unauthorized(m) => Exit::new(NOPERM, m),
+            E::Unavailable(m) => Exit::new(TEMPFAIL, m),
+            E::Forbidden(m) | E::Invalid(m) => Exit::new(FAILURE, m),
+        }
+    }
+}

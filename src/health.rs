@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::error::Exit;
 use crate::metrics::Metric;
 use crate::sink::victoria::Victoria;
+use crate::source::http::Policy;
 use crate::sink::{Batch, Sink};
 
 /// What a run did, for its health metrics.
@@ -35,18 +36,22 @@ pub fn run(
     let mut stats = RunStats::default();
     let result = body(&mut stats);
     let code = result.as_ref().err().map_or(0, |e| e.code);
-    if let (Some((url, auth)), false) = (&cfg.victoria, cfg.dry_run) {
+    if let (Some(sink), false) = (&cfg.sink, cfg.run.dry_run) {
         let now = chrono::Utc::now();
         let ms = now.timestamp_millis();
         let batch = build(
-            &cfg.user,
+            &cfg.run.user,
             command,
             code,
             started.elapsed().as_secs_f64(),
             &stats,
             ms,
         );
-        let mut sink = Victoria::new(url, auth.clone());
+        // One quick try: when VictoriaMetrics is away the run has already waited for it.
+        let mut sink = Victoria::new(sink, crate::source::http::agent()).with_policy(Policy {
+            attempts: 1,
+            ..Policy::push()
+        });
         if let Err(e) = sink.push(&batch) {
             crate::debug!("could not push syncbit's health metrics: {e}");
         }

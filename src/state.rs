@@ -10,6 +10,8 @@ use crate::fsutil::atomic_write;
 
 /// The state file name inside `DATA_DIR`.
 pub const STATE_FILE: &str = "sync_state.json";
+/// The source whose quota format 2 kept at the top level.
+const LEGACY_QUOTA_SOURCE: &str = "fitbit-web-api";
 /// The current format version.
 pub const VERSION: u32 = 2;
 
@@ -62,31 +64,22 @@ pub struct State {
     /// Device id → last sync (ms) already written as device metrics.
     #[serde(default)]
     pub devices_written: BTreeMap<String, i64>,
-    /// No API call before this instant (the rate limit was spent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_limited_until: Option<DateTime<Utc>>,
-    /// The rate-limit budget as the API last reported it: calls left, and when the window
-    /// resets. Lets a backfill keep its reserve before making any request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub budget: Option<Budget>,
+    /// What each source keeps between runs (its quota window, a pause), by source id. A memo
+    /// may carry `rate_limited_until` (RFC 3339), which `state show` displays.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quota: BTreeMap<String, serde_json::Value>,
+    /// Format 2 kept the Fitbit Web API's pause and budget at the top level; read once and
+    /// moved into `quota`.
+    #[serde(default, rename = "rate_limited_until", skip_serializing)]
+    legacy_pause: Option<serde_json::Value>,
+    #[serde(default, rename = "budget", skip_serializing)]
+    legacy_budget: Option<serde_json::Value>,
     /// End of the last run that wrote data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sync: Option<DateTime<Utc>>,
     /// The predecessor's fields, as they were found when migrating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub migrated_from: Option<serde_json::Value>,
-}
-
-/// The last reported rate-limit budget.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Budget {
-    /// `Fitbit-Rate-Limit-Remaining`.
-    pub remaining: u64,
-    /// When the window resets.
-    pub resets_at: DateTime<Utc>,
-    /// `Fitbit-Rate-Limit-Limit`, the hourly budget, when reported.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u64>,
 }
 
 /// The predecessor's `sync_state.json`.
@@ -138,8 +131,24 @@ impl StateFile {
                     path.display()
                 ));
             }
-            Some(_) => serde_json::from_value(value)
-                .map_err(|e| format!("{} is not a syncbit state file: {e}", path.display()))?,
+            Some(_) => {
+                let mut st: State = serde_json::from_value(value).map_err(|e| {
+                    format!("{} is not a syncbit state file: {e}", path.display())
+                })?;
+                let (pause, budget) = (st.legacy_pause.take(), st.legacy_budget.take());
+                if pause.is_some() || budget.is_some() {
+                    let memo = st
+                        .quota
+                        .entry(LEGACY_QUOTA_SOURCE.to_string())
+                        .or_insert_with(|| serde_json::json!({}));
+                    for (k, v) in [("rate_limited_until", pause), ("budget", budget)] {
+                        if let Some(v) = v {
+                            memo[k] = v;
+                        }
+                    }
+                }
+                st
+            }
             None => migrate(value, &path)?,
         };
         Ok(StateFile { path, state })

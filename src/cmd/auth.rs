@@ -9,14 +9,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::cli::{AuthCommand, Global};
-use crate::config::Config;
+use crate::config::fitbit::FitbitSettings;
+use crate::config::{Config, Needs, SourceSettings};
 use crate::error::{Exit, FAILURE, NOPERM, USAGE};
 use crate::fsutil::{ensure_dir, lock_dir};
 use crate::source::Family;
 use crate::source::fitbit::tokens::{
-    OAuthClient, PROVIDER, TOKEN_FILE, TokenFile, TokenStore, oauth_client, refresh_error,
-    token_file,
+    OAuthClient, PROVIDER, TokenFile, TokenStore, oauth_client, refresh_error, token_file,
 };
+use crate::source::http;
 
 /// Run an `auth` subcommand.
 pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
@@ -25,17 +26,30 @@ pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
             no_browser,
             timeout,
         } => {
-            let cfg = crate::config::load(g, true, false)?;
+            let cfg = crate::config::load(g, needs(true))?;
             login(&cfg, *no_browser, Duration::from_secs(*timeout))
         }
         AuthCommand::Status { check } => {
-            let cfg = crate::config::load(g, *check, false)?;
+            let cfg = crate::config::load(g, needs(*check))?;
             status(&cfg, *check)
         }
         AuthCommand::Logout => {
-            let cfg = crate::config::load(g, true, false)?;
+            let cfg = crate::config::load(g, needs(true))?;
             logout(&cfg)
         }
+    }
+}
+
+fn needs(credentials: bool) -> Needs {
+    Needs {
+        credentials,
+        sink: false,
+    }
+}
+
+fn fitbit(cfg: &Config) -> &FitbitSettings {
+    match &cfg.source {
+        SourceSettings::FitbitWebApi(s) => s,
     }
 }
 
@@ -59,7 +73,7 @@ pub fn scopes(cfg: &Config) -> Vec<(&'static str, &'static str)> {
             "device battery and last sync time (completeness of days)",
         ),
     ];
-    for f in &cfg.families {
+    for f in &cfg.run.families {
         match f {
             Family::Sleep => s.push(("sleep", "fitbit_sleep_* metrics")),
             Family::Spo2 => s.push(("oxygen_saturation", "fitbit_spo2_* metrics")),
@@ -70,13 +84,6 @@ pub fn scopes(cfg: &Config) -> Vec<(&'static str, &'static str)> {
         }
     }
     s
-}
-
-fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        .redirects(0)
-        .build()
 }
 
 /// The exit for a source error; a refused scope also means "authorize again" here.
@@ -249,17 +256,18 @@ fn try_open_browser(url: &str) {
 }
 
 fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> {
-    ensure_dir(&cfg.data_dir)
-        .map_err(|e| Exit::failure(format!("cannot create {}: {e}", cfg.data_dir.display())))?;
-    let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
-    let settings = OAuthClient::from_config(cfg);
+    let dir = &cfg.run.data_dir;
+    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
+    let _lock = lock_dir(dir, cfg.run.lock_timeout)?;
+    let fb = fitbit(cfg);
+    let settings = OAuthClient::from_settings(fb);
     let client = oauth_client(&settings).map_err(src_exit)?;
     let wanted = scopes(cfg);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let listening = if no_browser {
         None
     } else {
-        Some(listen(&cfg.redirect_uri)?)
+        Some(listen(&fb.redirect_uri)?)
     };
     let (url, csrf) = client
         .authorize_url(CsrfToken::new_random)
@@ -273,7 +281,7 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
         try_open_browser(url.as_str());
         eprintln!(
             "Waiting for Fitbit to send the browser back to {} ...",
-            cfg.redirect_uri
+            fb.redirect_uri
         );
         wait_for_redirect(listener, path, csrf.secret(), timeout)?
     } else {
@@ -299,8 +307,8 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
     let resp = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
-        .request(&agent())
-        .map_err(|e| match refresh_error(e, &cfg.data_dir.join(TOKEN_FILE)) {
+        .request(&http::agent())
+        .map_err(|e| match refresh_error(e, &fb.token_file) {
             crate::source::SourceError::Unauthorized(_) => Exit::new(
                 NOPERM,
                 "Fitbit refused the authorization code (it is single use, valid for 10 minutes \
@@ -310,7 +318,7 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
         })?;
     let tokens = token_file(&resp, None);
     let store = TokenStore {
-        path: cfg.data_dir.join(TOKEN_FILE),
+        path: fb.token_file.clone(),
         tokens: tokens.clone(),
     };
     store.save(&tokens).map_err(src_exit)?;
@@ -335,7 +343,8 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
 }
 
 fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
-    let store = TokenStore::load(&cfg.data_dir).map_err(src_exit)?;
+    let fb = fitbit(cfg);
+    let store = TokenStore::load(&fb.token_file).map_err(src_exit)?;
     let t = &store.tokens;
     println!("token file: {}", store.path.display());
     println!("provider:   {}", t.provider.as_deref().unwrap_or(PROVIDER));
@@ -364,23 +373,18 @@ fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
         None => println!("access token expiry: unknown"),
     }
     if check {
-        let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
-        let store = TokenStore::load(&cfg.data_dir).map_err(src_exit)?;
-        let client = crate::source::fitbit::client::Client::new(
-            &cfg.api_base,
-            OAuthClient::from_config(cfg),
-            store,
-        );
-        let mut source = crate::source::fitbit::FitbitSource { client };
-        let profile = crate::source::Source::profile(&mut source).map_err(src_exit)?;
-        println!("check:      ok (profile time zone {})", profile.timezone);
+        let _lock = lock_dir(&cfg.run.data_dir, cfg.run.lock_timeout)?;
+        let mut source = super::open_source(cfg, Some(0));
+        let account = source.account().map_err(src_exit)?;
+        println!("check:      ok (profile time zone {})", account.timezone);
     }
     Ok(())
 }
 
 fn logout(cfg: &Config) -> Result<(), Exit> {
-    let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
-    let path = cfg.data_dir.join(TOKEN_FILE);
+    let _lock = lock_dir(&cfg.run.data_dir, cfg.run.lock_timeout)?;
+    let fb = fitbit(cfg);
+    let path = fb.token_file.clone();
     let tokens: Option<TokenFile> = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
@@ -388,38 +392,19 @@ fn logout(cfg: &Config) -> Result<(), Exit> {
         eprintln!("Not logged in: no token file at {}", path.display());
         return remove(&path.with_extension("json.bak"));
     };
-    revoke(cfg, &t.refresh_token);
+    match crate::source::fitbit::tokens::revoke(
+        &OAuthClient::from_settings(fb),
+        &http::agent(),
+        &t.refresh_token,
+    ) {
+        Ok(()) => crate::info!("tokens revoked at Fitbit"),
+        Err(e) => crate::warn!("{e}; removing the local tokens anyway"),
+    }
     for p in [path.clone(), path.with_extension("json.bak")] {
         remove(&p)?;
     }
     eprintln!("Logged out: {} removed", path.display());
     Ok(())
-}
-
-fn revoke(cfg: &Config, token: &str) {
-    use base64::Engine as _;
-    let cred = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        cfg.client_id.as_deref().unwrap_or(""),
-        cfg.client_secret.as_deref().unwrap_or("")
-    ));
-    let url = format!("{}/oauth2/revoke", cfg.api_base);
-    match agent()
-        .post(&url)
-        .set("Authorization", &format!("Basic {cred}"))
-        .send_form(&[("token", token)])
-    {
-        Ok(_) => crate::info!("tokens revoked at Fitbit"),
-        Err(ureq::Error::Status(code, _)) => {
-            crate::warn!(
-                "Fitbit answered {code} to the revocation; removing the local tokens anyway"
-            )
-        }
-        Err(ureq::Error::Transport(t)) => crate::warn!(
-            "cannot reach Fitbit to revoke the tokens ({}); removing the local tokens anyway",
-            t.kind()
-        ),
-    }
 }
 
 fn remove(p: &Path) -> Result<(), Exit> {

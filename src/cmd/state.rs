@@ -9,11 +9,12 @@ use crate::state::{StateFile, Status};
 
 /// Run `state show` or `state reset`.
 pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
-    let cfg = crate::config::load(g, false, false)?;
+    let cfg = crate::config::load(g, crate::config::Needs::default())?;
+    let data_dir = &cfg.run.data_dir;
     match c {
         StateCommand::Show { json } => {
             // Read-only: no lock, nothing created; an atomic rename never shows a torn file.
-            let sf = StateFile::load(&cfg.data_dir).map_err(Exit::failure)?;
+            let sf = StateFile::load(data_dir).map_err(Exit::failure)?;
             if *json {
                 println!(
                     "{}",
@@ -24,27 +25,27 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
             }
         }
         StateCommand::Reset { daily, intraday } => {
-            crate::config::check_dir(&cfg.data_dir)?;
-            let _lock = lock_dir(&cfg.data_dir, cfg.lock_timeout)?;
+            crate::config::check_dir(data_dir)?;
+            let _lock = lock_dir(data_dir, cfg.run.lock_timeout)?;
             let (d, i) = match (daily, intraday) {
                 (false, false) => (true, true),
                 (d, i) => (*d, *i),
             };
-            let mut sf = match StateFile::load(&cfg.data_dir) {
+            let mut sf = match StateFile::load(data_dir) {
                 Ok(sf) => sf,
                 Err(e) if d && i => {
                     // A full reset may replace an unreadable file; keep it for inspection.
-                    let path = cfg.data_dir.join(crate::state::STATE_FILE);
+                    let path = data_dir.join(crate::state::STATE_FILE);
                     let aside = path.with_extension("json.corrupt");
                     std::fs::rename(&path, &aside).map_err(|err| {
                         Exit::failure(format!("{e}; moving it aside failed too: {err}"))
                     })?;
                     crate::warn!("{e}; moved it to {}", aside.display());
-                    StateFile::load(&cfg.data_dir).map_err(Exit::failure)?
+                    StateFile::load(data_dir).map_err(Exit::failure)?
                 }
                 Err(e) => return Err(Exit::failure(e)),
             };
-            if cfg.dry_run {
+            if cfg.run.dry_run {
                 println!(
                     "dry run: would forget {} progress in {}",
                     if d && i {
@@ -94,8 +95,10 @@ pub fn describe(sf: &StateFile) -> String {
     if let Some(t) = s.last_sync {
         out += &format!("last run that wrote data: {}\n", t.to_rfc3339());
     }
-    if let Some(t) = s.rate_limited_until {
-        out += &format!("rate limit: paused until {}\n", t.to_rfc3339());
+    for (source, memo) in &s.quota {
+        if let Some(t) = memo.get("rate_limited_until").and_then(|t| t.as_str()) {
+            out += &format!("rate limit of {source}: paused until {t}\n");
+        }
     }
     if let Some(d) = s.daily_complete_through {
         out += &format!("daily complete through {d} (migrated)\n");

@@ -1,30 +1,34 @@
-//! `syncbit sync`: daily summaries of the recent days that are not complete yet.
+//! `syncbit sync`: daily values of the recent days that are complete and not written yet, and
+//! the devices' battery and last sync.
 
 use crate::cli::Global;
+use crate::config::Needs;
+use crate::engine::{Engine, plan};
 use crate::error::Exit;
-use crate::pipeline::{Job, Pipeline};
 
 /// Run `sync`; with `ENABLE_INTRADAY_COLLECTION=true` also the intraday pass.
 pub fn run(g: &Global) -> Result<(), Exit> {
-    let cfg = crate::config::load(g, true, true)?;
+    let cfg = crate::config::load(
+        g,
+        Needs {
+            credentials: true,
+            sink: true,
+        },
+    )?;
     crate::health::run(&cfg, "sync", |stats| {
-        let mut p = Pipeline::open(cfg.clone(), Some(0))?;
-        let result = pass(&mut p);
-        *stats = p.stats();
+        let mut e = super::open(&cfg, Some(0))?;
+        let result = pass(&mut e);
+        *stats = e.stats();
         result
     })
 }
 
-fn pass(p: &mut Pipeline) -> Result<(), Exit> {
-    let with_intraday = p.cfg.intraday_with_sync;
-    let mut jobs = p.plan_daily(&p.recent_days(false));
-    if p.cfg.collect_devices {
-        jobs.push(Job::Devices);
-    }
-    p.run(jobs, "sync")?;
-    if with_intraday {
-        let jobs = super::sync_intraday::plan(p);
-        p.run(jobs, "sync-intraday")?;
+fn pass(e: &mut Engine) -> Result<(), Exit> {
+    let gaps = plan::sync(&e.state.state, &e.facts, &e.opts);
+    e.run(&gaps, e.opts.collect_devices, "sync")?;
+    if e.opts.intraday_with_sync {
+        let gaps = plan::sync_intraday(&e.state.state, &e.facts, &e.opts);
+        e.run(&gaps, false, "sync-intraday")?;
     }
     Ok(())
 }

@@ -1,22 +1,24 @@
 //! `syncbit sync-intraday`: intraday series of the recent days that are not complete yet.
 
 use crate::cli::Global;
+use crate::config::Needs;
+use crate::engine::plan;
 use crate::error::Exit;
-use crate::pipeline::{Job, Pipeline};
-
-/// The intraday jobs of the recent days, newest day first.
-pub fn plan(p: &Pipeline) -> Vec<Job> {
-    p.plan_intraday(&p.recent_days(true))
-}
 
 /// Run `sync-intraday`.
 pub fn run(g: &Global) -> Result<(), Exit> {
-    let cfg = crate::config::load(g, true, true)?;
+    let cfg = crate::config::load(
+        g,
+        Needs {
+            credentials: true,
+            sink: true,
+        },
+    )?;
     crate::health::run(&cfg, "sync-intraday", |stats| {
-        let mut p = Pipeline::open(cfg.clone(), Some(0))?;
-        let jobs = plan(&p);
-        let result = p.run(jobs, "sync-intraday").map(|_| ());
-        *stats = p.stats();
+        let mut e = super::open(&cfg, Some(0))?;
+        let gaps = plan::sync_intraday(&e.state.state, &e.facts, &e.opts);
+        let result = e.run(&gaps, false, "sync-intraday").map(|_| ());
+        *stats = e.stats();
         result
     })
 }

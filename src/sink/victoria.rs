@@ -1,7 +1,8 @@
 //! VictoriaMetrics: POST gzip'ed Prometheus text to `/api/v1/import/prometheus`.
 //!
 //! VictoriaMetrics answers 204 even when it drops lines, so the batch is validated before it is
-//! sent (see [`super::Batch::add`]); a non-2xx answer or a connection error fails the push.
+//! sent (see [`super::Batch::add`]); a non-2xx answer or a connection error fails the push. A
+//! push is retried (5xx, 429, no connection) for about 30 s in all, never on another 4xx.
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -9,18 +10,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::{Batch, PushError, Sink};
+use crate::config::sink::{Auth, SinkSettings, redact_url};
+use crate::source::http::{self, Failure, Policy};
 
-/// Credentials for the import endpoint.
-#[derive(Clone, Debug, Default)]
-pub enum Auth {
-    /// No auth (a local VictoriaMetrics).
-    #[default]
-    None,
-    /// HTTP Basic (`VICTORIA_USER`, `VICTORIA_PASSWORD`).
-    Basic(String, String),
-    /// `Authorization: Bearer` (vmauth or a proxy; `VICTORIA_BEARER_TOKEN`).
-    Bearer(String),
-}
+/// How long one push attempt may take in all.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The VictoriaMetrics sink.
 pub struct Victoria {
@@ -29,58 +23,71 @@ pub struct Victoria {
     /// The URL without credentials, for messages.
     shown: String,
     auth: Auth,
+    policy: Policy,
 }
 
 impl Victoria {
-    /// A sink posting to the full import URL `url`.
-    pub fn new(url: &str, auth: Auth) -> Victoria {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build();
+    /// A sink posting to the settings' import URL.
+    pub fn new(s: &SinkSettings, agent: ureq::Agent) -> Victoria {
         Victoria {
             agent,
-            url: url.to_string(),
-            shown: crate::config::redact_url(url),
-            auth,
+            url: s.url.clone(),
+            shown: redact_url(&s.url),
+            auth: s.auth.clone(),
+            policy: Policy::push(),
         }
     }
 
-    fn post(&self, body: &[u8]) -> Result<(), PushError> {
+    /// The same sink with another retry policy (health metrics: one quick try).
+    pub fn with_policy(mut self, policy: Policy) -> Victoria {
+        self.policy = policy;
+        self
+    }
+
+    fn post(&self, body: &[u8]) -> Result<(), Failure> {
         let mut req = self
             .agent
             .post(&self.url)
+            .timeout(ATTEMPT_TIMEOUT)
             .set("Content-Type", "text/plain")
             .set("Content-Encoding", "gzip");
         match &self.auth {
             Auth::None => {}
-            Auth::Basic(u, p) => {
-                use base64::Engine as _;
-                let cred = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
-                req = req.set("Authorization", &format!("Basic {cred}"));
-            }
+            Auth::Basic(u, p) => req = req.set("Authorization", &http::basic(u, p)),
             Auth::Bearer(t) => req = req.set("Authorization", &format!("Bearer {t}")),
         }
-        match req.send_bytes(body) {
-            Ok(_) => Ok(()),
-            Err(ureq::Error::Status(code, resp)) => {
-                let text = resp.into_string().unwrap_or_default();
-                let hint = if code == 401 {
+        http::send_ok(req, Some(body)).map(|_| ())
+    }
+
+    fn message(&self, f: Failure) -> PushError {
+        match f {
+            Failure::Status(a) => {
+                let hint = if a.status == 401 {
                     " (check VICTORIA_USER / VICTORIA_PASSWORD)"
                 } else {
                     ""
                 };
-                Err(PushError(format!(
-                    "VictoriaMetrics at {} answered {code}{hint}: {}",
+                // Proxies echo the credentials they refused (vmauth does): never show them.
+                let mut text = a.text();
+                match &self.auth {
+                    Auth::Basic(u, p) => {
+                        text = text.replace(http::basic(u, p).trim_start_matches("Basic "), "…");
+                        text = text.replace(p.as_str(), "…");
+                    }
+                    Auth::Bearer(t) => text = text.replace(t.as_str(), "…"),
+                    Auth::None => {}
+                }
+                PushError(format!(
+                    "VictoriaMetrics at {} answered {}{hint}: {}",
                     self.shown,
+                    a.status,
                     text.trim().chars().take(300).collect::<String>()
-                )))
+                ))
             }
-            Err(ureq::Error::Transport(t)) => Err(PushError(format!(
-                "cannot reach VictoriaMetrics at {}: {}",
-                self.shown,
-                t.kind()
-            ))),
+            Failure::Transport(t) => PushError(format!(
+                "cannot reach VictoriaMetrics at {}: {t}",
+                self.shown
+            )),
         }
     }
 }
@@ -96,17 +103,9 @@ impl Sink for Victoria {
         let body = gz
             .finish()
             .map_err(|e| PushError(format!("cannot compress the batch: {e}")))?;
-        let mut last = None;
-        for attempt in 0..3u32 {
-            match self.post(&body) {
-                Ok(()) => return Ok(()),
-                Err(e) => {
-                    crate::debug!("push attempt {} failed: {e}", attempt + 1);
-                    last = Some(e);
-                    std::thread::sleep(Duration::from_millis(200 * 2u64.pow(attempt)));
-                }
-            }
-        }
-        Err(last.expect("three attempts"))
+        let what = format!("VictoriaMetrics at {}", self.shown);
+        self.policy
+            .run(&what, || self.post(&body))
+            .map_err(|f| self.message(f))
     }
 }

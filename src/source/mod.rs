@@ -1,15 +1,22 @@
-//! Where data comes from. A [`Source`] turns (day, family) or (day, resource) into
-//! source-neutral [`Reading`]s; nothing outside this module knows Fitbit URLs or JSON.
+//! Where data comes from: the [`Source`] boundary and the types that cross it.
 //!
-//! The Fitbit Web API is the first source; the Google Health API and offline exports fit the
-//! same trait.
+//! The engine hands a source the *gaps* a run should fill (series × days); the source turns
+//! them into its own [`Request`]s (it alone knows what a request costs, how far a range may
+//! reach, how pages work and how to pace itself), fetches each one as a stream of
+//! [`Reading`]s, and reports its [`Usage`]. Readings are whole days or physical instants:
+//! a source whose wire format has wall-clock times converts them itself, through the
+//! [`Calendar`] it is given.
+//!
+//! A new source is one folder next to the existing ones, implementing [`Source`], plus one
+//! match arm where the configuration chooses the source (`cmd::open_source`).
 
 pub mod fitbit;
+pub mod http;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
 
-use crate::error::{Exit, FAILURE, NOPERM, TEMPFAIL, UNAVAILABLE};
+use crate::calendar::Calendar;
 use crate::metrics::{Label, Metric};
 
 /// A daily family, each behind its `COLLECT_*` switch (activity and heart are always on).
@@ -60,7 +67,7 @@ impl Family {
     }
 }
 
-/// An intraday resource (Fitbit's resource names; `heart_rate` is Fitbit's `heart`).
+/// An intraday resource; its key is the name in `INTRADAY_RESOURCES` and the metric name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
     /// Steps per interval.
@@ -121,13 +128,11 @@ impl fmt::Display for Resource {
     }
 }
 
-/// When a reading was taken, as the source knows it.
+/// When a reading was taken.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum At {
     /// A whole day in the user's calendar (stamped at local midnight of that day).
     Day(NaiveDate),
-    /// A wall-clock time in the user's profile zone (turned into an instant by the calendar).
-    Local(NaiveDateTime),
     /// An instant, ms since the Unix epoch.
     Instant(i64),
 }
@@ -135,7 +140,7 @@ pub enum At {
 /// One value from a source, before formatting.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reading {
-    /// What it is (name, unit) — see the mapping table.
+    /// What it is (name, unit): see the mapping table.
     pub metric: Metric,
     /// Labels besides `user` (zone, stage, type, device_id, device_type).
     pub labels: Vec<Label>,
@@ -155,36 +160,48 @@ impl Reading {
             value,
         }
     }
+
+    /// A reading at an instant (ms since the Unix epoch).
+    pub fn instant(metric: Metric, ms: i64, value: f64) -> Self {
+        Reading {
+            metric,
+            labels: Vec::new(),
+            at: At::Instant(ms),
+            value,
+        }
+    }
 }
 
-/// The user's profile as far as syncbit needs it.
-#[derive(Clone, Debug)]
-pub struct Profile {
-    /// IANA time zone name (`user.timezone`).
+/// What the account says about its owner's calendar.
+#[derive(Clone, Debug, Default)]
+pub struct Account {
+    /// IANA time zone name of the user's days.
     pub timezone: String,
-    /// First day of the account (`user.memberSince`), when known.
-    pub member_since: Option<NaiveDate>,
+    /// The account's first day, when known (no data exists before it).
+    pub first_day: Option<NaiveDate>,
+    /// The source's stable id of the account, when it has one.
+    pub id: Option<String>,
 }
 
 /// One paired device.
 #[derive(Clone, Debug)]
 pub struct Device {
-    /// Device id (`id`).
+    /// The source's device id.
     pub id: String,
-    /// Model (`deviceVersion`, e.g. "Charge 6").
+    /// Model, e.g. "Charge 6".
     pub model: String,
-    /// Battery level, percent (`batteryLevel`), when reported.
+    /// Battery level, percent, when reported.
     pub battery_percent: Option<f64>,
-    /// Last sync, as the user's wall-clock time (`lastSyncTime`).
-    pub last_sync: Option<NaiveDateTime>,
-    /// A wrist tracker (`type` = `TRACKER`), whose sync decides which days are final.
+    /// Last sync, ms since the Unix epoch, when reported.
+    pub last_sync_ms: Option<i64>,
+    /// A wrist tracker, whose sync decides which days are final (a scale's or phone's does not).
     pub is_tracker: bool,
 }
 
-/// Intraday detail level (`INTRADAY_DETAIL_LEVEL`, `INTRADAY_HEART_RATE_DETAIL`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Intraday resolution (`INTRADAY_DETAIL_LEVEL`, `INTRADAY_HEART_RATE_DETAIL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Detail {
-    /// The device's own heart-rate samples (irregular instants; heart rate only).
+    /// The device's own samples (irregular instants; heart rate only).
     Sec1,
     /// One point per minute.
     Min1,
@@ -195,7 +212,7 @@ pub enum Detail {
 }
 
 impl Detail {
-    /// The API's spelling.
+    /// The spelling of the settings (`1sec`, `1min`, `5min`, `15min`).
     pub fn as_str(self) -> &'static str {
         match self {
             Detail::Sec1 => "1sec",
@@ -204,110 +221,147 @@ impl Detail {
             Detail::Min15 => "15min",
         }
     }
-}
 
-/// Why a fetch failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    /// The hour's request budget is spent (429 or `Remaining: 0`), or down to the reserve a
-    /// backfill leaves to the timers; resume at the given instant.
-    #[error("the Fitbit API rate limit is spent; the next run can resume after {resume_at}")]
-    RateLimited {
-        /// When the budget resets.
-        resume_at: DateTime<Utc>,
-        /// Stopped at the reserve: requests are left, for runs with a smaller reserve.
-        at_reserve: bool,
-    },
-    /// HTTP 410: the API was shut down.
-    #[error(
-        "the Fitbit Web API answered 410 Gone: it was shut down on 2026-11-02. Its successor is the Google Health API; syncbit cannot fetch from the old API any more"
-    )]
-    Gone,
-    /// Authorization needs a person (invalid_grant, 401 after a fresh refresh, no token file).
-    #[error("{0}")]
-    Unauthorized(String),
-    /// 403: the token lacks a scope, or the app lacks intraday access.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 5xx or a connection error, after retries.
-    #[error("{0}")]
-    Unavailable(String),
-    /// A response that could not be understood, or a local failure (token file write).
-    #[error("{0}")]
-    Invalid(String),
-    /// HTTP 422: the requested range holds too many data points; a shorter range may work.
-    #[error("{0}")]
-    TooManyPoints(String),
-}
-
-/// A source of Fitbit-shaped health data.
-pub trait Source {
-    /// The profile: time zone and first day.
-    fn profile(&mut self) -> Result<Profile, SourceError>;
-    /// Paired devices with their last sync time.
-    fn devices(&mut self) -> Result<Vec<Device>, SourceError>;
-    /// The daily readings of one family for one day. A missing optional field skips that one
-    /// reading, never the day.
-    fn daily(&mut self, family: Family, day: NaiveDate) -> Result<Vec<Reading>, SourceError>;
-    /// The daily readings of one family for every day of `start..=end`. The range must not be
-    /// longer than [`Source::max_range_days`]; it costs [`Source::range_cost`] requests.
-    fn daily_range(
-        &mut self,
-        family: Family,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Vec<Reading>, SourceError>;
-    /// The longest range one [`Source::daily_range`] call may cover, in days.
-    fn max_range_days(&self, family: Family) -> u32;
-    /// Requests one [`Source::daily_range`] call costs.
-    fn range_cost(&self, family: Family) -> u64;
-    /// Whether `n` more requests fit in the budget, leaving the reserve untouched.
-    fn can_afford(&self, n: u64) -> bool;
-    /// When the budget resets, if known.
-    fn budget_resets_at(&self) -> Option<DateTime<Utc>>;
-    /// The hourly budget, if reported.
-    fn budget_limit(&self) -> Option<u64>;
-    /// One day of one intraday resource at `detail`, as wall-clock points of that day.
-    fn intraday(
-        &mut self,
-        resource: Resource,
-        day: NaiveDate,
-        detail: Detail,
-    ) -> Result<Vec<Reading>, SourceError>;
-    /// Data requests made so far in this run.
-    fn requests(&self) -> u64;
-    /// Requests left in the current rate-limit window as last reported, if known.
-    fn budget_left(&self) -> Option<u64>;
-}
-
-/// The process exit for a source error (the caller saves state first).
-impl From<SourceError> for Exit {
-    fn from(e: SourceError) -> Exit {
-        match e {
-            SourceError::RateLimited {
-                resume_at,
-                at_reserve,
-            } => {
-                let mins = (resume_at - Utc::now()).num_minutes().max(0) + 1;
-                let why = if at_reserve {
-                    "the hour's Fitbit requests are down to the reserve left for the timers"
-                } else {
-                    "Fitbit rate limit reached"
-                };
-                Exit::new(
-                    TEMPFAIL,
-                    format!(
-                        "{why}; progress is saved and the next run can resume after {} (in about {mins} min)",
-                        resume_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                    ),
-                )
-            }
-            SourceError::Gone => Exit::new(UNAVAILABLE, e.to_string()),
-            SourceError::Unauthorized(m) => Exit::new(NOPERM, m),
-            SourceError::Unavailable(m) => Exit::new(TEMPFAIL, m),
-            SourceError::Forbidden(m) | SourceError::Invalid(m) | SourceError::TooManyPoints(m) => {
-                Exit::new(FAILURE, m)
-            }
+    /// The time one point covers, ms (0 for raw samples): a point is written only once all of
+    /// its interval has synced.
+    pub fn span_ms(self) -> i64 {
+        match self {
+            Detail::Sec1 => 0,
+            Detail::Min1 => 60_000,
+            Detail::Min5 => 300_000,
+            Detail::Min15 => 900_000,
         }
     }
+}
+
+/// What a run collects: a daily family, or an intraday resource at a resolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Series {
+    /// Daily values of a family.
+    Daily(Family),
+    /// Intraday points of a resource.
+    Intraday(Resource, Detail),
+}
+
+impl Series {
+    /// The key of the state file and logs (family or resource key).
+    pub fn key(self) -> &'static str {
+        match self {
+            Series::Daily(f) => f.key(),
+            Series::Intraday(r, _) => r.key(),
+        }
+    }
+}
+
+/// Days a run should fill for one series: `first..=last`, every day of it missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gap {
+    /// What.
+    pub series: Series,
+    /// First day.
+    pub first: NaiveDate,
+    /// Last day (inclusive).
+    pub last: NaiveDate,
+}
+
+/// One unit of fetching, planned by a source for the engine: it covers `first..=last` of one
+/// series, and is fetched, journalled and recorded as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// What it covers.
+    pub series: Series,
+    /// First day covered.
+    pub first: NaiveDate,
+    /// Last day covered (inclusive).
+    pub last: NaiveDate,
+    /// API calls it makes (for progress and quota).
+    pub cost: u64,
+    /// The source's own choice of endpoint for it; the engine never reads it.
+    pub form: u8,
+}
+
+/// What a source has spent in this run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    /// API calls made (each attempt counts).
+    pub requests: u64,
+    /// Calls left in the source's current quota window, when the source knows it.
+    pub budget_left: Option<u64>,
+}
+
+/// A fetched request: its readings, as they are parsed.
+pub type Readings<'a> = Box<dyn Iterator<Item = Result<Reading, SourceError>> + 'a>;
+
+/// Why a source failed. Messages name the source and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The source's quota is spent, or down to what a backfill leaves for the timers; the
+    /// source has saved when to resume, and no run asks it before then.
+    #[error("{why}; the next run can resume after {resume_at}")]
+    RateLimited {
+        /// What is spent, in the source's words.
+        why: String,
+        /// When requests may start again.
+        resume_at: DateTime<Utc>,
+    },
+    /// The source is gone for good.
+    #[error("{0}")]
+    Gone(String),
+    /// Authorization needs a person (refused refresh token, no token file).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The authorization lacks a scope for one series; the others can go on.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The source failed after retries (5xx, no connection): try again later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// An answer that could not be understood, or a local failure; only the request it
+    /// belongs to is spoiled.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl SourceError {
+    /// Whether the run must stop (the other requests would fail the same way or must not be
+    /// made), as opposed to a failure of one request or one series.
+    pub fn stops_run(&self) -> bool {
+        !matches!(self, SourceError::Forbidden(_) | SourceError::Invalid(_))
+    }
+}
+
+/// A source of health data.
+///
+/// The engine calls, in this order: [`Source::restore`] with what the source saved last time,
+/// [`Source::ready`] before anything else, [`Source::account`] (at most once a day),
+/// [`Source::devices`], then [`Source::plan`] and [`Source::fetch`] for each request, and
+/// [`Source::memo`] whenever it saves the state.
+pub trait Source {
+    /// The key of the state file's per-source entries, e.g. `example-api`.
+    fn id(&self) -> &'static str;
+    /// Shown in messages, e.g. "the Example API".
+    fn name(&self) -> &'static str;
+    /// What this source saved at the end of an earlier run ([`Source::memo`]).
+    fn restore(&mut self, memo: Option<&serde_json::Value>);
+    /// What to save for the next run (quota windows, pauses), if anything.
+    fn memo(&self) -> Option<serde_json::Value>;
+    /// Whether requests may be made now.
+    ///
+    /// Errors: [`SourceError::RateLimited`] while a saved pause lasts.
+    fn ready(&self) -> Result<(), SourceError>;
+    /// The account's time zone, first day and id.
+    fn account(&mut self) -> Result<Account, SourceError>;
+    /// Paired devices with their last sync.
+    fn devices(&mut self, cal: &Calendar) -> Result<Vec<Device>, SourceError>;
+    /// The requests that fill `gaps`, in the order they should be made.
+    fn plan(&self, gaps: &[Gap]) -> Vec<Request>;
+    /// Fetch one planned request. Readings of one series come in time order; a reading
+    /// outside the request's days is ignored.
+    fn fetch<'a>(&'a mut self, req: &Request, cal: &'a Calendar)
+    -> Result<Readings<'a>, SourceError>;
+    /// Calls made and budget left.
+    fn usage(&self) -> Usage;
+    /// How long `requests` more calls take under this source's quota, for `backfill --plan`,
+    /// e.g. "fits in one hour's budget at 140 requests/h".
+    fn pace(&self, requests: u64) -> String;
 }

@@ -1,233 +1,38 @@
-//! The Fitbit Web API as a [`Source`]: endpoints, response shapes and their mapping to
-//! readings. Values may arrive as JSON strings or numbers; a missing optional field skips that
-//! one reading.
+//! The Fitbit Web API as a [`Source`]: which endpoints fill which gaps (the range table),
+//! the per-day activity summary for short windows, 422 halving, wall-clock times turned into
+//! instants, and the hourly budget (in [`client`]). Response shapes are typed in [`wire`].
 
 pub mod client;
 pub mod tokens;
+pub mod wire;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde_json::Value;
+use chrono::{Duration, NaiveDate, Utc};
 
-use crate::metrics::{Metric, label_value};
-use crate::source::{At, Detail, Device, Family, Profile, Reading, Resource, Source, SourceError};
-use client::Client;
+use crate::calendar::Calendar;
+use crate::config::fitbit::FitbitSettings;
+use crate::metrics::Metric;
+use crate::source::{
+    Account, Device, Family, Gap, Reading, Readings, Request, Resource, Series, Source,
+    SourceError, Usage,
+};
+use client::{Client, Got, HOURLY_LIMIT, Memo, effective_reserve};
+
+/// The key of this source in the state file and in `SYNCBIT_SOURCE`.
+pub const ID: &str = "fitbit-web-api";
+
+/// Below this many missing days the per-day activity summary (1 request a day) is cheaper than
+/// the seven activity time-series ranges.
+pub const ACTIVITY_RANGE_MIN_DAYS: i64 = 8;
+
+/// A request for a date range (the range table).
+const FORM_RANGE: u8 = 0;
+/// A request for the per-day activity summary.
+const FORM_DAY: u8 = 1;
 
 /// The Fitbit Web API source.
 pub struct FitbitSource {
     /// The HTTP client (tokens, quota).
     pub client: Client,
-}
-
-/// A number that may be a JSON number or a string holding one.
-pub fn num(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    }
-    .filter(|x| x.is_finite())
-}
-
-fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// The value of `key` in the first item of `list` whose `dateTime` is `day` (or the first
-/// item when none carries a date).
-fn day_item(list: Option<&Value>, day: NaiveDate) -> Option<&Value> {
-    let items = list?.as_array()?;
-    let d = date(day);
-    items
-        .iter()
-        .find(|i| i.get("dateTime").and_then(Value::as_str) == Some(d.as_str()))
-        .or_else(|| {
-            items
-                .first()
-                .filter(|i| i.get("dateTime").and_then(Value::as_str).is_none())
-        })
-}
-
-/// Readings of `GET /1/user/-/activities/date/D.json`: steps, total distance, calories out,
-/// active minutes per level.
-pub fn parse_activity(body: &Value, day: NaiveDate) -> Vec<Reading> {
-    let mut out = Vec::new();
-    let Some(s) = body.get("summary") else {
-        return out;
-    };
-    if let Some(v) = s.get("steps").and_then(num) {
-        out.push(Reading::day(Metric::StepsTotal, day, v));
-    }
-    if let Some(v) = s
-        .get("distances")
-        .and_then(Value::as_array)
-        .and_then(|d| {
-            d.iter()
-                .find(|i| i.get("activity").and_then(Value::as_str) == Some("total"))
-        })
-        .and_then(|i| i.get("distance"))
-        .and_then(num)
-    {
-        out.push(Reading::day(Metric::DistanceKm, day, v));
-    }
-    if let Some(v) = s.get("caloriesOut").and_then(num) {
-        out.push(Reading::day(Metric::CaloriesTotal, day, v));
-    }
-    for (field, level) in [
-        ("sedentaryMinutes", "sedentary"),
-        ("lightlyActiveMinutes", "lightly_active"),
-        ("fairlyActiveMinutes", "fairly_active"),
-        ("veryActiveMinutes", "very_active"),
-    ] {
-        if let Some(v) = s.get(field).and_then(num) {
-            let mut r = Reading::day(Metric::ActiveMinutes, day, v);
-            r.labels.push(("type", level.to_string()));
-            out.push(r);
-        }
-    }
-    out
-}
-
-/// Readings of one `activities-heart` item: resting heart rate and zone minutes/calories.
-/// Accepts the zones nested under `value` and the flattened form with zones at the top.
-pub fn parse_heart_item(item: &Value, day: NaiveDate) -> Vec<Reading> {
-    let mut out = Vec::new();
-    let v = match item.get("value") {
-        Some(v) if v.is_object() => v,
-        _ => item,
-    };
-    if let Some(r) = v.get("restingHeartRate").and_then(num) {
-        out.push(Reading::day(Metric::RestingHeartRateBpm, day, r));
-    }
-    for z in v
-        .get("heartRateZones")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let Some(name) = z.get("name").and_then(Value::as_str) else {
-            continue;
-        };
-        let zone = label_value(name);
-        if let Some(m) = z.get("minutes").and_then(num) {
-            let mut r = Reading::day(Metric::HeartRateZoneMinutes, day, m);
-            r.labels.push(("zone", zone.clone()));
-            out.push(r);
-        }
-        if let Some(c) = z.get("caloriesOut").and_then(num) {
-            let mut r = Reading::day(Metric::HeartRateZoneCalories, day, c);
-            r.labels.push(("zone", zone));
-            out.push(r);
-        }
-    }
-    out
-}
-
-/// Readings of `GET /1.2/user/-/sleep/date/D.json`: minutes asleep and minutes per stage
-/// (`summary.stages`; absent for classic-only nights).
-pub fn parse_sleep(body: &Value, day: NaiveDate) -> Vec<Reading> {
-    let mut out = Vec::new();
-    let Some(s) = body.get("summary") else {
-        return out;
-    };
-    let records = s.get("totalSleepRecords").and_then(num);
-    let logs = body
-        .get("sleep")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    if records == Some(0.0) && logs == 0 {
-        return out; // no sleep logged that night: write nothing rather than zeros
-    }
-    if let Some(v) = s.get("totalMinutesAsleep").and_then(num) {
-        out.push(Reading::day(Metric::SleepMinutesTotal, day, v));
-    }
-    if let Some(stages) = s.get("stages").and_then(Value::as_object) {
-        for stage in ["deep", "light", "rem", "wake"] {
-            if let Some(v) = stages.get(stage).and_then(num) {
-                let mut r = Reading::day(Metric::SleepStageMinutes, day, v);
-                r.labels.push(("stage", stage.to_string()));
-                out.push(r);
-            }
-        }
-    }
-    out
-}
-
-/// Readings of one SpO2 item (`{"dateTime", "value": {"avg", "min", "max"}}`).
-pub fn parse_spo2(item: &Value, day: NaiveDate) -> Vec<Reading> {
-    let mut out = Vec::new();
-    if let Some(v) = item.get("value") {
-        for (k, m) in [
-            ("avg", Metric::Spo2AvgPercent),
-            ("min", Metric::Spo2MinPercent),
-            ("max", Metric::Spo2MaxPercent),
-        ] {
-            if let Some(x) = v.get(k).and_then(num) {
-                out.push(Reading::day(m, day, x));
-            }
-        }
-    }
-    out
-}
-
-/// The midpoint of a VO2 max value: `"44-48"` → 46, `"43"` → 43.
-pub fn vo2_max(v: &Value) -> Option<f64> {
-    if let Some(s) = v.as_str()
-        && let Some((a, b)) = s.split_once('-')
-    {
-        let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
-        return Some((a + b) / 2.0);
-    }
-    num(v)
-}
-
-/// A single-value family: `<list key>[dateTime=D].value.<field>`.
-fn parse_single(
-    body: &Value,
-    day: NaiveDate,
-    list: &str,
-    field: &str,
-    metric: Metric,
-) -> Vec<Reading> {
-    day_item(body.get(list), day)
-        .and_then(|i| i.get("value"))
-        .and_then(|v| v.get(field))
-        .and_then(|v| {
-            if metric == Metric::Vo2Max {
-                vo2_max(v)
-            } else {
-                num(v)
-            }
-        })
-        .map(|x| vec![Reading::day(metric, day, x)])
-        .unwrap_or_default()
-}
-
-/// The wall-clock points of an intraday dataset (`activities-<res>-intraday.dataset`) of `day`.
-pub fn parse_intraday(body: &Value, key: &str, resource: Resource, day: NaiveDate) -> Vec<Reading> {
-    let metric = resource.metric();
-    let dataset = body
-        .get(format!("activities-{key}-intraday"))
-        .and_then(|i| i.get("dataset"))
-        .and_then(Value::as_array);
-    let mut out = Vec::with_capacity(dataset.map_or(0, Vec::len));
-    for p in dataset.into_iter().flatten() {
-        let (Some(t), Some(v)) = (
-            p.get("time").and_then(Value::as_str),
-            p.get("value").and_then(num),
-        ) else {
-            continue;
-        };
-        let Ok(time) = NaiveTime::parse_from_str(t, "%H:%M:%S") else {
-            continue;
-        };
-        out.push(Reading {
-            metric,
-            labels: Vec::new(),
-            at: At::Local(NaiveDateTime::new(day, time)),
-            value: v,
-        });
-    }
-    out
 }
 
 /// The date-range endpoints, one row per family: the longest range one request may cover,
@@ -325,385 +130,401 @@ fn range_row(family: Family) -> &'static (Family, u32, u64, &'static str, &'stat
         .expect("every family has a range row")
 }
 
-/// `(day, item)` for each dated item of a list.
-fn dated(list: Option<&Value>) -> impl Iterator<Item = (NaiveDate, &Value)> {
-    list.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|i| {
-            let d = i.get("dateTime").and_then(Value::as_str)?;
-            Some((NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?, i))
-        })
-}
-
-/// Per-day sleep readings from the logs of a range (`sleep[]`), summed per `dateOfSleep` the
-/// way the per-day endpoint's `summary` is: minutes asleep over all logs, stage minutes over
-/// the logs that have stages.
-pub fn parse_sleep_range(body: &Value) -> Vec<Reading> {
-    let mut days: std::collections::BTreeMap<NaiveDate, Vec<&Value>> = Default::default();
-    for log in body
-        .get("sleep")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = log
-            .get("dateOfSleep")
-            .and_then(Value::as_str)
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        {
-            days.entry(d).or_default().push(log);
-        }
-    }
-    let mut out = Vec::new();
-    for (day, logs) in days {
-        let asleep: Option<f64> = logs
-            .iter()
-            .map(|l| l.get("minutesAsleep").and_then(num))
-            .sum();
-        let mut summary = serde_json::json!({"totalSleepRecords": logs.len()});
-        if let Some(a) = asleep {
-            summary["totalMinutesAsleep"] = a.into();
-        }
-        let mut stages = serde_json::Map::new();
-        for l in &logs {
-            if let Some(m) = l.pointer("/levels/summary").and_then(Value::as_object) {
-                for stage in ["deep", "light", "rem", "wake"] {
-                    if let Some(v) = m.get(stage).and_then(|x| x.get("minutes")).and_then(num) {
-                        let prev = stages.get(stage).and_then(Value::as_f64).unwrap_or(0.0);
-                        stages.insert(stage.into(), (prev + v).into());
-                    }
-                }
-            }
-        }
-        if !stages.is_empty() {
-            summary["stages"] = Value::Object(stages);
-        }
-        let logs_json: Vec<Value> = logs.into_iter().cloned().collect();
-        out.extend(parse_sleep(
-            &serde_json::json!({"sleep": logs_json, "summary": summary}),
-            day,
-        ));
-    }
-    out
-}
-
-/// Checks that `body` has the shape an endpoint promises, so a changed response never passes
-/// as "no data": the value at JSON pointer `pointer` must be of `kind` ("array" or "object").
-/// With `optional`, an absent value is accepted (endpoints that answer `{}` on days without
-/// data); a present value of the wrong kind never is.
-fn shape(
-    body: &Value,
-    path: &str,
-    pointer: &str,
-    kind: &str,
-    optional: bool,
-) -> Result<(), SourceError> {
-    let ok = match body.pointer(pointer) {
-        None => optional && body.is_object(),
-        Some(v) if kind == "array" => v.is_array(),
-        Some(v) => v.is_object(),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(SourceError::Invalid(format!(
-            "the Fitbit API answered {path} without the {kind} {pointer:?}: the response format \
-             changed or the endpoint is wrong; nothing was recorded"
-        )))
-    }
-}
-
 impl FitbitSource {
-    fn get(&mut self, path: &str) -> Result<Value, SourceError> {
-        let body = self.client.get_json(path)?;
-        let need = |p: &str, k: &str| shape(&body, path, p, k, false);
-        let may = |p: &str, k: &str| shape(&body, path, p, k, true);
-        if path.ends_with("/profile.json") {
-            need("/user", "object")?;
-        } else if path.ends_with("/devices.json") {
-            need("", "array")?;
-        } else if path.contains("/1d/") {
-            // Intraday: the summary item and the dataset; an empty day may omit the dataset.
-            let res = path
-                .split("/activities/")
-                .nth(1)
-                .and_then(|r| r.split('/').next())
-                .unwrap_or("");
-            need(&format!("/activities-{res}"), "array")?;
-            may(&format!("/activities-{res}-intraday"), "object")?;
-            may(&format!("/activities-{res}-intraday/dataset"), "array")?;
-        } else if path.contains("/sleep/") {
-            may("/sleep", "array")?;
-            may("/summary", "object")?;
-        } else if path.contains("/activities/heart/") {
-            need("/activities-heart", "array")?;
-        } else if let Some(res) = path
-            .strip_prefix("/1/user/-/activities/")
-            .and_then(|r| r.split('/').next())
-        {
-            if res == "date" {
-                need("/summary", "object")?;
-            } else {
-                need(&format!("/activities-{res}"), "array")?;
-            }
-        } else if path.contains("/spo2/") {
-            if !body.is_array() {
-                may("/value", "object")?;
-            }
-        } else {
-            for (seg, key) in [
-                ("/br/", "/br"),
-                ("/hrv/", "/hrv"),
-                ("/cardioscore/", "/cardioScore"),
-                ("/temp/skin/", "/tempSkin"),
-            ] {
-                if path.contains(seg) {
-                    may(key, "array")?;
-                }
-            }
-        }
-        Ok(body)
+    /// A source for `settings`; `reserve`: calls of the hour to leave to the timers (`None`:
+    /// automatic). Tokens are read at the first request.
+    pub fn new(settings: &FitbitSettings, agent: ureq::Agent, reserve: Option<u64>) -> Self {
+        let mut client = Client::new(settings, agent);
+        client.reserve = reserve;
+        FitbitSource { client }
     }
 
-    fn range_readings(
+    fn get(&mut self, path: &str) -> Result<Got, SourceError> {
+        self.client.get(path)
+    }
+
+    /// A body whose 422 is an error (endpoints with no range to halve).
+    fn body(&mut self, path: &str) -> Result<Vec<u8>, SourceError> {
+        match self.get(path)? {
+            Got::Body(b) => Ok(b),
+            Got::TooManyPoints(m) => Err(SourceError::Invalid(m)),
+        }
+    }
+
+    fn range(
         &mut self,
         family: Family,
         start: NaiveDate,
         end: NaiveDate,
+        halved: bool,
     ) -> Result<Vec<Reading>, SourceError> {
+        match self.range_once(family, start, end)? {
+            Ok(readings) => Ok(readings),
+            Err(m) if !halved && start < end => {
+                let mid = start + Duration::days((end - start).num_days() / 2);
+                crate::info!("{m}; trying {start}..{mid} and the rest separately");
+                let mut out = self.range(family, start, mid, true)?;
+                out.extend(self.range(family, mid + Duration::days(1), end, true)?);
+                Ok(out)
+            }
+            Err(m) => Err(SourceError::Invalid(format!(
+                "{m}, also after halving the range"
+            ))),
+        }
+    }
+
+    /// The readings of one range, or the 422 message.
+    fn range_once(
+        &mut self,
+        family: Family,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Result<Vec<Reading>, String>, SourceError> {
         let (s, e) = (date(start), date(end));
         let mut out = Vec::new();
+        macro_rules! fetch {
+            ($path:expr) => {{
+                let path = $path;
+                match self.get(&path)? {
+                    Got::Body(b) => (path, b),
+                    Got::TooManyPoints(m) => return Ok(Err(m)),
+                }
+            }};
+        }
         match family {
             Family::Activity => {
                 for (res, metric, level) in ACTIVITY_SERIES {
-                    let body =
-                        self.get(&format!("/1/user/-/activities/{res}/date/{s}/{e}.json"))?;
-                    for (day, item) in dated(body.get(format!("activities-{res}"))) {
-                        if let Some(v) = item.get("value").and_then(num) {
-                            let mut r = Reading::day(metric, day, v);
-                            if let Some(l) = level {
-                                r.labels.push(("type", l.to_string()));
-                            }
-                            out.push(r);
+                    let (path, body) =
+                        fetch!(format!("/1/user/-/activities/{res}/date/{s}/{e}.json"));
+                    for (day, v) in parse(&path, &body, wire::activity_series(&body, res))? {
+                        let mut r = Reading::day(metric, day, v);
+                        if let Some(l) = level {
+                            r.labels.push(("type", l.to_string()));
                         }
+                        out.push(r);
                     }
                 }
             }
             Family::Heart => {
-                let body = self.get(&format!("/1/user/-/activities/heart/date/{s}/{e}.json"))?;
-                for (day, item) in dated(body.get("activities-heart")) {
-                    out.extend(parse_heart_item(item, day));
-                }
+                let (path, body) = fetch!(format!("/1/user/-/activities/heart/date/{s}/{e}.json"));
+                out = parse(&path, &body, wire::heart_range(&body))?;
             }
             Family::Sleep => {
-                out =
-                    parse_sleep_range(&self.get(&format!("/1.2/user/-/sleep/date/{s}/{e}.json"))?);
+                let (path, body) = fetch!(format!("/1.2/user/-/sleep/date/{s}/{e}.json"));
+                out = parse(&path, &body, wire::sleep_range(&body))?;
             }
             Family::Spo2 => {
-                let body = self.get(&format!("/1/user/-/spo2/date/{s}/{e}.json"))?;
-                let items: Vec<(NaiveDate, &Value)> = if body.is_array() {
-                    dated(Some(&body)).collect()
-                } else {
-                    dated(Some(&Value::Array(vec![body.clone()])))
-                        .map(|(d, _)| (d, &body))
-                        .collect()
-                };
-                for (day, item) in items {
-                    out.extend(parse_spo2(item, day));
-                }
+                let (path, body) = fetch!(format!("/1/user/-/spo2/date/{s}/{e}.json"));
+                out = parse(&path, &body, wire::spo2_range(&body))?;
             }
             Family::BreathingRate | Family::Hrv | Family::CardioFitness | Family::Temperature => {
-                let (path, list, field, metric) = match family {
-                    Family::BreathingRate => {
-                        ("br", "br", "breathingRate", Metric::BreathingRateBpm)
-                    }
-                    Family::Hrv => ("hrv", "hrv", "dailyRmssd", Metric::HrvRmssdMs),
-                    Family::CardioFitness => {
-                        ("cardioscore", "cardioScore", "vo2Max", Metric::Vo2Max)
-                    }
-                    _ => (
-                        "temp/skin",
-                        "tempSkin",
-                        "nightlyRelative",
-                        Metric::TempSkinRelativeCelsius,
-                    ),
+                let segment = match family {
+                    Family::BreathingRate => "br",
+                    Family::Hrv => "hrv",
+                    Family::CardioFitness => "cardioscore",
+                    _ => "temp/skin",
                 };
-                let body = self.get(&format!("/1/user/-/{path}/date/{s}/{e}.json"))?;
-                let days: Vec<NaiveDate> = dated(body.get(list)).map(|(d, _)| d).collect();
-                for day in days {
-                    out.extend(parse_single(&body, day, list, field, metric));
-                }
+                let (path, body) = fetch!(format!("/1/user/-/{segment}/date/{s}/{e}.json"));
+                out = parse(&path, &body, wire::single_range(&body, family))?;
             }
         }
-        out.retain(|r| matches!(r.at, At::Day(d) if d >= start && d <= end));
-        Ok(out)
-    }
-}
-
-impl Source for FitbitSource {
-    fn profile(&mut self) -> Result<Profile, SourceError> {
-        let body = self.get("/1/user/-/profile.json")?;
-        let user = body.get("user");
-        let timezone = user
-            .and_then(|u| u.get("timezone"))
-            .and_then(Value::as_str)
-            .ok_or_else(|| SourceError::Invalid("the Fitbit profile has no user.timezone".into()))?
-            .to_string();
-        let member_since = user
-            .and_then(|u| u.get("memberSince"))
-            .and_then(Value::as_str)
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-        Ok(Profile {
-            timezone,
-            member_since,
-        })
-    }
-
-    fn devices(&mut self) -> Result<Vec<Device>, SourceError> {
-        let body = self.get("/1/user/-/devices.json")?;
-        let mut out = Vec::new();
-        for d in body.as_array().into_iter().flatten() {
-            let id = match d.get("id") {
-                Some(Value::String(s)) => s.clone(),
-                Some(v @ Value::Number(_)) => v.to_string(),
-                _ => continue,
-            };
-            out.push(Device {
-                id,
-                model: d
-                    .get("deviceVersion")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown")
-                    .to_string(),
-                battery_percent: d.get("batteryLevel").and_then(num),
-                is_tracker: d.get("type").and_then(Value::as_str) == Some("TRACKER"),
-                last_sync: d
-                    .get("lastSyncTime")
-                    .and_then(Value::as_str)
-                    .and_then(|s| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()),
-            });
-        }
-        Ok(out)
-    }
-
-    fn daily(&mut self, family: Family, day: NaiveDate) -> Result<Vec<Reading>, SourceError> {
-        match family {
-            // The per-day summary: one request for every activity metric of the day.
-            Family::Activity => Ok(parse_activity(
-                &self.get(&format!("/1/user/-/activities/date/{}.json", date(day)))?,
-                day,
-            )),
-            // Every other family costs one request either way: a one-day range.
-            _ => self.range_readings(family, day, day),
-        }
+        Ok(Ok(out))
     }
 
     fn intraday(
         &mut self,
         resource: Resource,
         day: NaiveDate,
-        detail: Detail,
+        detail: crate::source::Detail,
+        cal: &Calendar,
     ) -> Result<Vec<Reading>, SourceError> {
-        let key = match resource {
-            Resource::HeartRate => "heart",
-            other => other.key(),
-        };
+        let key = wire_key(resource);
         let path = format!(
             "/1/user/-/activities/{key}/date/{}/1d/{}.json",
             date(day),
             detail.as_str()
         );
-        let body = self.get(&path)?;
-        Ok(parse_intraday(&body, key, resource, day))
+        let body = self.body(&path)?;
+        let points = parse(&path, &body, wire::intraday(&body, key, day))?;
+        Ok(intraday_readings(cal, resource, day, &points))
+    }
+}
+
+/// The resource's name in intraday paths (`heart` for heart rate).
+pub fn wire_key(resource: Resource) -> &'static str {
+    match resource {
+        Resource::HeartRate => "heart",
+        other => other.key(),
+    }
+}
+
+/// One day's wall-clock points of an intraday resource as instants, with the DST rules of
+/// [`Calendar::series_ms`]; drops are logged.
+pub fn intraday_readings(
+    cal: &Calendar,
+    resource: Resource,
+    day: NaiveDate,
+    points: &[(chrono::NaiveDateTime, f64)],
+) -> Vec<Reading> {
+    let (series, dropped) = cal.series_ms(points);
+    if dropped.nonexistent > 0 || dropped.duplicate > 0 {
+        crate::info!(
+            "{day} {resource}: dropped {} local times that do not exist (DST) and {} repeated instants",
+            dropped.nonexistent,
+            dropped.duplicate
+        );
+    }
+    let metric = resource.metric();
+    series
+        .into_iter()
+        .map(|(ms, v)| Reading::instant(metric, ms, v))
+        .collect()
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A wire result as a source error that names the path; malformed JSON is told apart from a
+/// changed shape, so that neither passes as "no data".
+fn parse<T>(path: &str, body: &[u8], r: Result<T, String>) -> Result<T, SourceError> {
+    r.map_err(|m| {
+        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+            SourceError::Invalid(format!(
+                "the Fitbit Web API sent malformed JSON for {path}: {m}"
+            ))
+        } else {
+            SourceError::Invalid(format!(
+                "the Fitbit Web API answered {path} {m}: the response format changed or the \
+                 endpoint is wrong; nothing was recorded"
+            ))
+        }
+    })
+}
+
+impl Source for FitbitSource {
+    fn id(&self) -> &'static str {
+        ID
     }
 
-    fn daily_range(
-        &mut self,
-        family: Family,
-        start: NaiveDate,
-        end: NaiveDate,
-    ) -> Result<Vec<Reading>, SourceError> {
-        self.range_readings(family, start, end)
+    fn name(&self) -> &'static str {
+        "the Fitbit Web API"
     }
 
-    fn max_range_days(&self, family: Family) -> u32 {
-        range_row(family).1
+    fn restore(&mut self, memo: Option<&serde_json::Value>) {
+        let memo: Memo = memo
+            .and_then(|m| serde_json::from_value(m.clone()).ok())
+            .unwrap_or_default();
+        self.client.restore(memo, Utc::now());
     }
 
-    fn range_cost(&self, family: Family) -> u64 {
-        range_row(family).2
+    fn memo(&self) -> Option<serde_json::Value> {
+        let m = self.client.memo(Utc::now());
+        (m.rate_limited_until.is_some() || m.budget.is_some())
+            .then(|| serde_json::to_value(m).expect("memo serializes"))
     }
 
-    fn can_afford(&self, n: u64) -> bool {
-        self.client.can_afford(n)
+    fn ready(&self) -> Result<(), SourceError> {
+        self.client.ready(Utc::now())
     }
 
-    fn budget_resets_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        // Without a Reset header the window ends at the top of the hour.
+    fn account(&mut self) -> Result<Account, SourceError> {
+        let path = "/1/user/-/profile.json";
+        let body = self.body(path)?;
+        let p = parse(path, &body, wire::profile(&body))?;
+        Ok(Account {
+            timezone: p.timezone,
+            first_day: p.member_since,
+            id: p.encoded_id,
+        })
+    }
+
+    fn devices(&mut self, cal: &Calendar) -> Result<Vec<Device>, SourceError> {
+        let path = "/1/user/-/devices.json";
+        let body = self.body(path)?;
+        Ok(parse(path, &body, wire::devices(&body))?
+            .into_iter()
+            .map(|d| Device {
+                id: d.id,
+                model: d.model,
+                battery_percent: d.battery_percent,
+                // The API reports the sync in the profile zone's wall-clock time.
+                last_sync_ms: d.last_sync.and_then(|t| cal.local_ms(t)),
+                is_tracker: d.is_tracker,
+            })
+            .collect())
+    }
+
+    fn plan(&self, gaps: &[Gap]) -> Vec<Request> {
+        let mut daily = Vec::new();
+        let mut intraday: Vec<(NaiveDate, usize, Request)> = Vec::new();
+        for (i, g) in gaps.iter().enumerate() {
+            let newest_first = || {
+                let mut days: Vec<NaiveDate> =
+                    g.first.iter_days().take_while(|d| *d <= g.last).collect();
+                days.reverse();
+                days
+            };
+            let one_day = |d: NaiveDate, form: u8| Request {
+                series: g.series,
+                first: d,
+                last: d,
+                cost: 1,
+                form,
+            };
+            match g.series {
+                Series::Daily(f) => {
+                    let len = (g.last - g.first).num_days() + 1;
+                    if f == Family::Activity && len < ACTIVITY_RANGE_MIN_DAYS {
+                        daily.extend(newest_first().into_iter().map(|d| one_day(d, FORM_DAY)));
+                        continue;
+                    }
+                    let row = range_row(f);
+                    let max = i64::from(row.1.max(1));
+                    let mut end = g.last;
+                    while end >= g.first {
+                        let start = (end - Duration::days(max - 1)).max(g.first);
+                        daily.push(Request {
+                            series: g.series,
+                            first: start,
+                            last: end,
+                            cost: row.2,
+                            form: FORM_RANGE,
+                        });
+                        end = start - Duration::days(1);
+                    }
+                }
+                Series::Intraday(..) => {
+                    intraday.extend(
+                        newest_first()
+                            .into_iter()
+                            .map(|d| (d, i, one_day(d, FORM_RANGE))),
+                    );
+                }
+            }
+        }
+        // Intraday newest day first, each day's resources in the configured order.
+        intraday.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        daily.extend(intraday.into_iter().map(|(_, _, r)| r));
+        daily
+    }
+
+    fn fetch<'a>(
+        &'a mut self,
+        req: &Request,
+        cal: &'a Calendar,
+    ) -> Result<Readings<'a>, SourceError> {
+        // A multi-request job is fetched whole or not at all, so no request is wasted.
+        if req.cost > 1 && !self.client.can_afford(req.cost) {
+            return Err(self.client.reserve_stop());
+        }
+        let readings = match req.series {
+            Series::Daily(Family::Activity) if req.form == FORM_DAY => {
+                let path = format!("/1/user/-/activities/date/{}.json", date(req.first));
+                let body = self.body(&path)?;
+                parse(&path, &body, wire::activity_day(&body, req.first))?
+            }
+            Series::Daily(f) => self.range(f, req.first, req.last, false)?,
+            Series::Intraday(r, detail) => self.intraday(r, req.first, detail, cal)?,
+        };
+        Ok(Box::new(readings.into_iter().map(Ok)))
+    }
+
+    fn usage(&self) -> Usage {
+        Usage {
+            requests: self.client.requests,
+            budget_left: self.client.quota.remaining,
+        }
+    }
+
+    fn pace(&self, left: u64) -> String {
         let q = &self.client.quota;
-        q.remaining.map(|_| q.resume_at(chrono::Utc::now()))
-    }
-
-    fn budget_limit(&self) -> Option<u64> {
-        self.client.quota.limit
-    }
-
-    fn requests(&self) -> u64 {
-        self.client.requests
-    }
-
-    fn budget_left(&self) -> Option<u64> {
-        self.client.quota.remaining
+        let limit = q.limit.unwrap_or(HOURLY_LIMIT);
+        let reserve = effective_reserve(self.client.reserve, Some(limit));
+        let rate = limit.saturating_sub(reserve).max(1);
+        // What the current hour still allows, when a run saved the budget.
+        let now_left = match (q.remaining, q.reset_at) {
+            (Some(r), Some(t)) if t > Utc::now() => Some(r.saturating_sub(reserve)),
+            _ => None,
+        };
+        let when = match now_left {
+            Some(avail) if left <= avail => "fits in what is left of this hour's budget".to_string(),
+            Some(avail) => format!(
+                "about {} h after this hour's remaining {avail}",
+                (left - avail).div_ceil(rate)
+            ),
+            None if left <= rate => "fits in one hour's budget".to_string(),
+            None => format!("about {} h", left.div_ceil(rate)),
+        };
+        format!("{when} at {rate} requests/h ({limit} per hour, reserve {reserve})")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Detail;
 
-    #[test]
-    fn numbers_as_strings_or_numbers() {
-        assert_eq!(num(&Value::from("8423")), Some(8423.0));
-        assert_eq!(num(&Value::from(1.5)), Some(1.5));
-        assert_eq!(num(&Value::from("n/a")), None);
-        assert_eq!(vo2_max(&Value::from("44-48")), Some(46.0));
-        assert_eq!(vo2_max(&Value::from("43")), Some(43.0));
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    #[test]
-    fn a_changed_response_shape_is_an_error_not_an_empty_day() {
-        let wrong: Value = serde_json::from_str(r#"{"summary":"x","devices":5}"#).unwrap();
-        let p = "/1/user/-/activities/date/D.json";
-        assert!(shape(&wrong, p, "/summary", "object", false).is_err());
-        let p = "/1/user/-/br/date/D.json";
-        let ok: Value = serde_json::from_str(r#"{"br":[]}"#).unwrap();
-        assert!(shape(&ok, p, "/br", "array", true).is_ok());
-        assert!(shape(&serde_json::json!({}), p, "/br", "array", true).is_ok());
-        assert!(shape(&serde_json::json!({"br": 5}), p, "/br", "array", true).is_err());
-        assert!(shape(&serde_json::json!([1]), p, "/br", "array", true).is_err());
-    }
-
-    #[test]
-    fn total_distance_is_found_by_name() {
-        let body: Value = serde_json::from_str(
-            r#"{"summary":{"distances":[{"activity":"tracker","distance":1.0},{"activity":"total","distance":2.5}]}}"#,
+    fn source() -> FitbitSource {
+        FitbitSource::new(
+            &FitbitSettings::default(),
+            crate::source::http::agent(),
+            None,
         )
-        .unwrap();
-        let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let r = parse_activity(&body, day);
-        assert_eq!(r, vec![Reading::day(Metric::DistanceKm, day, 2.5)]);
     }
 
     #[test]
-    fn missing_resting_heart_rate_skips_only_that_metric() {
-        let item: Value = serde_json::from_str(
-            r#"{"dateTime":"2024-01-01","value":{"heartRateZones":[{"name":"Fat Burn","minutes":3}]}}"#,
-        )
-        .unwrap();
-        let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let r = parse_heart_item(&item, day);
-        assert_eq!(r.len(), 1);
-        assert_eq!(r[0].labels, vec![("zone", "fat_burn".to_string())]);
+    fn ranges_are_chunked_to_the_table_newest_first() {
+        // Two years: one activity range (7 series, up to 1095 days), two heart ranges (366).
+        let gaps = [Family::Activity, Family::Heart].map(|f| Gap {
+            series: Series::Daily(f),
+            first: d("2023-01-01"),
+            last: d("2024-12-31"),
+        });
+        let reqs = source().plan(&gaps);
+        assert_eq!(reqs.iter().map(|r| r.cost).sum::<u64>(), 7 + 2);
+        assert_eq!((reqs[1].first, reqs[1].last), (d("2024-01-01"), d("2024-12-31")));
+        assert_eq!((reqs[2].first, reqs[2].last), (d("2023-01-01"), d("2023-12-31")));
+    }
+
+    #[test]
+    fn short_activity_gaps_use_the_day_summary_and_intraday_goes_day_by_day() {
+        let gaps = [
+            Gap {
+                series: Series::Daily(Family::Activity),
+                first: d("2024-05-08"),
+                last: d("2024-05-09"),
+            },
+            Gap {
+                series: Series::Intraday(Resource::Steps, Detail::Min1),
+                first: d("2024-05-08"),
+                last: d("2024-05-09"),
+            },
+            Gap {
+                series: Series::Intraday(Resource::HeartRate, Detail::Sec1),
+                first: d("2024-05-08"),
+                last: d("2024-05-09"),
+            },
+        ];
+        let reqs = source().plan(&gaps);
+        let shown: Vec<(&str, NaiveDate, u64)> = reqs
+            .iter()
+            .map(|r| (r.series.key(), r.first, r.cost))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("activity", d("2024-05-09"), 1),
+                ("activity", d("2024-05-08"), 1),
+                ("steps", d("2024-05-09"), 1),
+                ("heart_rate", d("2024-05-09"), 1),
+                ("steps", d("2024-05-08"), 1),
+                ("heart_rate", d("2024-05-08"), 1),
+            ]
+        );
     }
 }

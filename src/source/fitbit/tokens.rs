@@ -19,8 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::fsutil::atomic_write;
 use crate::source::SourceError;
 
-/// The token file name inside `DATA_DIR`.
-pub const TOKEN_FILE: &str = "fitbit_tokens.json";
+pub use crate::config::fitbit::TOKEN_FILE;
 
 /// The provider this token file belongs to.
 pub const PROVIDER: &str = "fitbit";
@@ -93,6 +92,8 @@ pub struct OAuthClient {
     pub client_secret: String,
     /// Token endpoint, `<FITBIT_API_BASE_URL>/oauth2/token`.
     pub token_url: String,
+    /// Revocation endpoint, `<FITBIT_API_BASE_URL>/oauth2/revoke`.
+    pub revoke_url: String,
     /// Authorize endpoint (`FITBIT_AUTH_URL`).
     pub auth_url: String,
     /// Redirect URI (`FITBIT_REDIRECT_URI`).
@@ -126,15 +127,15 @@ pub type FitbitOAuth = oauth2::Client<
 >;
 
 impl OAuthClient {
-    /// The OAuth settings of a configuration (client id and secret, token, authorize and
-    /// redirect URLs).
-    pub fn from_config(cfg: &crate::config::Config) -> OAuthClient {
+    /// The OAuth settings of the source's settings.
+    pub fn from_settings(s: &crate::config::fitbit::FitbitSettings) -> OAuthClient {
         OAuthClient {
-            client_id: cfg.client_id.clone().unwrap_or_default(),
-            client_secret: cfg.client_secret.clone().unwrap_or_default(),
-            token_url: format!("{}/oauth2/token", cfg.api_base),
-            auth_url: cfg.auth_url.clone(),
-            redirect_uri: cfg.redirect_uri.clone(),
+            client_id: s.client_id.clone(),
+            client_secret: s.client_secret.clone(),
+            token_url: s.token_url.clone(),
+            revoke_url: s.revoke_url.clone(),
+            auth_url: s.auth_url.clone(),
+            redirect_uri: s.redirect_uri.clone(),
         }
     }
 }
@@ -210,13 +211,13 @@ fn hint(path: &Path) -> String {
 }
 
 impl TokenStore {
-    /// Read `<dir>/fitbit_tokens.json`, falling back to `.bak` with a warning when the file is
+    /// Read the token file at `path`, falling back to `.bak` with a warning when the file is
     /// unreadable.
     ///
     /// Errors: `Unauthorized` (exit 77) when neither file holds tokens, or the file belongs to
     /// another provider.
-    pub fn load(dir: &Path) -> Result<TokenStore, SourceError> {
-        let path = dir.join(TOKEN_FILE);
+    pub fn load(path: &Path) -> Result<TokenStore, SourceError> {
+        let path = path.to_path_buf();
         if let Err(e) = std::fs::File::open(&path)
             && e.kind() == std::io::ErrorKind::PermissionDenied
         {
@@ -367,7 +368,7 @@ pub fn refresh_error(e: RefreshErr, path: &Path) -> SourceError {
 
 fn classify_token_status(code: u16, body: &str, path: &Path) -> SourceError {
     if code == 410 {
-        return SourceError::Gone;
+        return SourceError::Gone(super::client::GONE.to_string());
     }
     if code >= 500 {
         return SourceError::Unavailable(format!("the Fitbit token endpoint answered {code}"));
@@ -384,6 +385,30 @@ fn classify_token_status(code: u16, body: &str, path: &Path) -> SourceError {
         "the Fitbit token endpoint answered {code}; {}",
         hint(path)
     ))
+}
+
+/// Revoke `refresh_token` at the revocation endpoint (RFC 7009, HTTP Basic client auth).
+///
+/// Errors: a message for the log; revocation is best effort.
+pub fn revoke(c: &OAuthClient, agent: &ureq::Agent, refresh_token: &str) -> Result<(), String> {
+    let url = oauth2::RevocationUrl::new(c.revoke_url.clone()).map_err(|e| e.to_string())?;
+    oauth_client(c)
+        .map_err(|e| e.to_string())?
+        .set_revocation_url(url)
+        .revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
+            refresh_token.to_string(),
+        )))
+        .map_err(|e| e.to_string())?
+        .request(agent)
+        .map_err(|e| match e {
+            oauth2::RequestTokenError::Request(oauth2::HttpClientError::Reqwest(inner)) => {
+                match *inner {
+                    ureq::Error::Status(code, _) => format!("the revocation endpoint answered {code}"),
+                    ureq::Error::Transport(t) => format!("cannot reach the revocation endpoint: {}", t.kind()),
+                }
+            }
+            other => redact(&other.to_string()),
+        })
 }
 
 fn redact(s: &str) -> String {

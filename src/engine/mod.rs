@@ -1,0 +1,756 @@
+//! The engine: the one path every command takes.
+//!
+//! ```text
+//!  plan (pure)          source.plan       source.fetch (stream)    format      journal → push → record
+//!  state + calendar ──► gaps ──────────► requests ────────────► readings ──► samples ──► spool → sink ──► state
+//!  + clock + account                 (costs, range caps,                                  └ push failed: nothing
+//!                                     pagination, quota:                                    marked done, the
+//!                                     the source's business)                                spool waits
+//! ```
+//!
+//! - [`plan`] turns the state, the user's calendar, the clock, the run options and what the
+//!   account says into [`Gap`]s; commands differ only there.
+//! - The [`Source`] plans its own [`Request`]s for the gaps and yields each one's readings as
+//!   a stream; the engine stamps them (daily values at local midnight, instants as they are),
+//!   keeps only what is final or synced, and flushes a batch every [`BATCH_SAMPLES`] samples,
+//!   even inside one long response.
+//! - Every batch goes to the [`journal`] before it is pushed; its progress is recorded in the
+//!   state only after the [`Sink`] accepted it.
+//!
+//! The engine never names a concrete source or sink: `cmd` builds them from the configuration.
+
+pub mod journal;
+pub mod plan;
+pub mod progress;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use crate::calendar::Calendar;
+use crate::config::Run;
+use crate::error::Exit;
+use crate::fsutil::{RunLock, lock_dir};
+use crate::metrics::Metric;
+use crate::sink::{Batch, Sink};
+use crate::source::{At, Device, Gap, Reading, Request, Series, Source, SourceError};
+use crate::state::{Progress as Done, StateFile, Status};
+use journal::{Journal, Record};
+use plan::Facts;
+use progress::{Progress, count};
+
+/// Samples per push (about 4 MB of text before gzip).
+pub const BATCH_SAMPLES: usize = 50_000;
+
+/// The account is asked again after this long (time zone changes, first day).
+const ACCOUNT_MAX_AGE_HOURS: i64 = 24;
+
+/// What a pass did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Samples pushed (or printed with `--dry-run`).
+    pub samples: usize,
+    /// Progress records written.
+    pub jobs_done: usize,
+}
+
+/// Pushes batches and records their progress.
+struct Writer {
+    sink: Box<dyn Sink>,
+    journal: Journal,
+    batch: Batch,
+    records: Vec<Record>,
+    paths: Vec<PathBuf>,
+    dry_run: bool,
+    samples_written: usize,
+}
+
+impl Writer {
+    /// Journal one fetched piece, then queue it for the next push.
+    fn queue(&mut self, records: Vec<Record>, piece: &mut Batch) -> Result<(), Exit> {
+        if records.is_empty() && piece.is_empty() {
+            return Ok(());
+        }
+        if !self.dry_run {
+            let path = self
+                .journal
+                .write(&records, &piece.text, piece.samples)
+                .map_err(Exit::failure)?;
+            self.paths.push(path);
+        }
+        self.batch.text.push_str(&piece.text);
+        self.batch.samples += piece.samples;
+        piece.clear();
+        self.records.extend(records);
+        Ok(())
+    }
+
+    /// Push what is queued, record its progress, save the state, drop its journal files.
+    ///
+    /// Errors: exit 1 when the sink refuses or is unreachable (the journal keeps the data) or
+    /// the state cannot be written.
+    fn flush(&mut self, state: &mut StateFile, summary: &mut Summary) -> Result<(), Exit> {
+        if self.records.is_empty() && self.batch.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.sink.push(&self.batch) {
+            if self.dry_run {
+                return Err(Exit::failure(e.to_string()));
+            }
+            return Err(Exit::failure(format!(
+                "{e}; the fetched data waits in {} and the next run writes it",
+                self.journal.dir().display()
+            )));
+        }
+        summary.samples += self.batch.samples;
+        self.samples_written += self.batch.samples;
+        self.batch.clear();
+        summary.jobs_done += self.records.len();
+        if self.dry_run {
+            self.records.clear();
+            return Ok(());
+        }
+        for r in self.records.drain(..) {
+            record(state, r);
+        }
+        save(state)?;
+        Journal::commit(&mut self.paths);
+        Ok(())
+    }
+}
+
+fn record(state: &mut StateFile, r: Record) {
+    let st = &mut state.state;
+    match r {
+        Record::Daily {
+            family,
+            day,
+            progress,
+        } => {
+            st.daily.entry(day).or_default().insert(family, progress);
+        }
+        Record::Intraday {
+            resource,
+            day,
+            progress,
+        } => {
+            st.intraday
+                .entry(day)
+                .or_default()
+                .insert(resource, progress);
+        }
+        Record::Devices { written } => st.devices_written.extend(written),
+    }
+}
+
+fn save(state: &StateFile) -> Result<(), Exit> {
+    state
+        .save()
+        .map_err(|e| Exit::failure(format!("cannot write {}: {e}", state.path.display())))
+}
+
+/// Why fetching one request stopped.
+enum Stop {
+    /// The source failed.
+    Source(SourceError),
+    /// Writing failed (push, journal, state): the run ends.
+    Exit(Exit),
+}
+
+impl From<SourceError> for Stop {
+    fn from(e: SourceError) -> Stop {
+        Stop::Source(e)
+    }
+}
+
+impl From<Exit> for Stop {
+    fn from(e: Exit) -> Stop {
+        Stop::Exit(e)
+    }
+}
+
+fn out_of_range(e: crate::sink::OutOfRange) -> SourceError {
+    SourceError::Invalid(e.to_string())
+}
+
+/// The stamping and cut of one request's readings.
+struct Cut<'a> {
+    req: &'a Request,
+    facts: &'a Facts,
+    cutoff: i64,
+    /// Intraday: the last instant written per day, in this run.
+    through: BTreeMap<NaiveDate, i64>,
+    /// The day whose bounds and watermark were looked up last (readings come in time order).
+    day: Option<(NaiveDate, i64, i64, Option<i64>)>,
+}
+
+impl Cut<'_> {
+    /// The timestamp to write `r` at, or `None` when it must not be written (outside the
+    /// request's days, a day not final yet, not synced yet, or written before).
+    fn stamp(&mut self, r: &Reading, state: &StateFile) -> Option<i64> {
+        let cal = &self.facts.cal;
+        match self.req.series {
+            Series::Daily(_) => {
+                let (day, ts) = match r.at {
+                    At::Day(d) => (d, cal.day_start_ms(d)),
+                    At::Instant(ms) => (cal.date_of_ms(ms), ms),
+                };
+                (day >= self.req.first && day <= self.req.last && self.facts.is_complete(day))
+                    .then_some(ts)
+            }
+            Series::Intraday(resource, detail) => {
+                let ms = match r.at {
+                    At::Instant(ms) => ms,
+                    At::Day(d) => cal.day_start_ms(d),
+                };
+                let (day, after) = match self.day {
+                    Some((d, start, end, after)) if ms >= start && ms < end => (d, after),
+                    _ => {
+                        let d = cal.date_of_ms(ms);
+                        let after = self.through.get(&d).copied().or_else(|| {
+                            state
+                                .state
+                                .intraday_progress(d, resource.key())
+                                .and_then(|p| p.through_ms)
+                        });
+                        self.day = Some((d, cal.day_start_ms(d), cal.day_end_ms(d), after));
+                        (d, after)
+                    }
+                };
+                if day < self.req.first
+                    || day > self.req.last
+                    || after.is_some_and(|a| ms <= a)
+                    || ms + detail.span_ms() > self.cutoff
+                {
+                    return None;
+                }
+                self.through.insert(day, ms);
+                if let Some(cur) = &mut self.day {
+                    cur.3 = Some(ms);
+                }
+                Some(ms)
+            }
+        }
+    }
+
+    /// Intraday days written so far in this request, as partial progress.
+    fn partial(&self) -> Vec<Record> {
+        let Series::Intraday(resource, _) = self.req.series else {
+            return Vec::new();
+        };
+        self.through
+            .iter()
+            .map(|(day, ms)| Record::Intraday {
+                resource: resource.key().to_string(),
+                day: *day,
+                progress: Done {
+                    status: Status::Partial,
+                    through_ms: Some(*ms),
+                },
+            })
+            .collect()
+    }
+
+    /// The progress of every day of the request once all of it was fetched.
+    fn finished(&self, state: &StateFile) -> Vec<Record> {
+        let days = self
+            .req
+            .first
+            .iter_days()
+            .take_while(|d| *d <= self.req.last);
+        match self.req.series {
+            Series::Daily(family) => days
+                .filter(|d| self.facts.is_complete(*d))
+                .map(|day| Record::Daily {
+                    family: family.key().to_string(),
+                    day,
+                    progress: Done {
+                        status: Status::Complete,
+                        through_ms: None,
+                    },
+                })
+                .collect(),
+            Series::Intraday(resource, _) => days
+                .filter(|d| self.facts.cal.day_start_ms(*d) <= self.cutoff)
+                .map(|day| Record::Intraday {
+                    resource: resource.key().to_string(),
+                    day,
+                    progress: Done {
+                        status: if self.facts.is_complete(day) {
+                            Status::Complete
+                        } else {
+                            Status::Partial
+                        },
+                        through_ms: self.through.get(&day).copied().or_else(|| {
+                            state
+                                .state
+                                .intraday_progress(day, resource.key())
+                                .and_then(|p| p.through_ms)
+                        }),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An open run: lock held, state loaded, journal replayed, the account's calendar known.
+pub struct Engine {
+    /// The run options.
+    pub opts: Run,
+    /// The state file.
+    pub state: StateFile,
+    source: Box<dyn Source>,
+    writer: Writer,
+    /// What planning knows.
+    pub facts: Facts,
+    devices: Vec<Device>,
+    skipped: HashSet<&'static str>,
+    replayed: usize,
+    _lock: RunLock,
+}
+
+impl Engine {
+    /// Take the lock, load the state, let the source restore what it saved, push what the
+    /// journal holds, and learn the account's time zone and the devices' last sync.
+    ///
+    /// Errors: exit 75 while the source's saved pause lasts (no request is made), 1 when the
+    /// journal cannot be pushed, and the exits of [`SourceError`].
+    pub fn open(run: Run, source: Box<dyn Source>, sink: Box<dyn Sink>) -> Result<Engine, Exit> {
+        let mut e = Engine::assemble(run, source, sink)?;
+        e.source.ready().map_err(Exit::from)?;
+        if !e.opts.dry_run {
+            e.replay()?;
+        }
+        if let Err(err) = e.prepare() {
+            return Err(e.fail(err));
+        }
+        Ok(e)
+    }
+
+    /// An engine that makes no request (for `backfill --plan`): the calendar of
+    /// `SYNCBIT_TIMEZONE` or the cached account zone (UTC when neither is known), every past
+    /// day taken as synced.
+    ///
+    /// Errors: the lock or the state file.
+    pub fn offline(run: Run, source: Box<dyn Source>) -> Result<Engine, Exit> {
+        let mut e = Engine::assemble(run, source, Box::new(crate::sink::Stdout))?;
+        if e.opts.timezone.is_none() && e.state.state.profile_timezone.is_none() {
+            crate::warn!(
+                "the user's time zone is not known yet (no run has read the account); planning in UTC"
+            );
+        }
+        e.facts.last_sync_ms = Some(e.facts.now.timestamp_millis());
+        Ok(e)
+    }
+
+    fn assemble(run: Run, mut source: Box<dyn Source>, sink: Box<dyn Sink>) -> Result<Engine, Exit> {
+        crate::config::check_dir(&run.data_dir)?;
+        let lock = lock_dir(&run.data_dir, run.lock_timeout)?;
+        let state = StateFile::load(&run.data_dir).map_err(Exit::failure)?;
+        source.restore(state.state.quota.get(source.id()));
+        let now = Utc::now();
+        let tz = run
+            .timezone
+            .or_else(|| {
+                state
+                    .state
+                    .profile_timezone
+                    .as_deref()
+                    .and_then(|t| t.parse().ok())
+            })
+            .unwrap_or(chrono_tz::UTC);
+        let facts = Facts {
+            cal: Calendar::new(tz),
+            now,
+            last_sync_ms: None,
+            first_day: state.state.member_since,
+        };
+        let writer = Writer {
+            sink,
+            journal: Journal::new(
+                &run.data_dir,
+                now.format("%Y%m%dT%H%M%S%.3f").to_string(),
+            ),
+            batch: Batch::new(&run.user, now.timestamp_millis()),
+            records: Vec::new(),
+            paths: Vec::new(),
+            dry_run: run.dry_run,
+            samples_written: 0,
+        };
+        Ok(Engine {
+            opts: run,
+            state,
+            source,
+            writer,
+            facts,
+            devices: Vec::new(),
+            skipped: HashSet::new(),
+            replayed: 0,
+            _lock: lock,
+        })
+    }
+
+    /// The source, for what it can tell without a request (usage, pace, its plan).
+    pub fn source(&self) -> &dyn Source {
+        self.source.as_ref()
+    }
+
+    fn prepare(&mut self) -> Result<(), SourceError> {
+        let st = &mut self.state.state;
+        let fresh = st
+            .profile_checked_at
+            .is_some_and(|t| self.facts.now - t < Duration::hours(ACCOUNT_MAX_AGE_HOURS));
+        if !(st.profile_timezone.is_some() && fresh) {
+            // Also with SYNCBIT_TIMEZONE: the account gives its first day.
+            match self.source.account() {
+                Ok(account) => {
+                    if let Some(old) = &st.profile_timezone
+                        && *old != account.timezone
+                    {
+                        crate::info!(
+                            "the account's time zone changed from {old} to {}",
+                            account.timezone
+                        );
+                    }
+                    st.profile_timezone = Some(account.timezone);
+                    st.member_since = account.first_day;
+                    st.profile_checked_at = Some(self.facts.now);
+                }
+                Err(SourceError::Forbidden(m)) if self.opts.timezone.is_some() => {
+                    crate::warn!("{m}; using SYNCBIT_TIMEZONE without the account's first day");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.facts.first_day = st.member_since;
+        if self.opts.timezone.is_none() {
+            let name = st.profile_timezone.clone().unwrap_or_default();
+            let tz = name.parse().map_err(|_| {
+                SourceError::Invalid(format!(
+                    "{} reports the time zone {name:?}, which syncbit does not know; set SYNCBIT_TIMEZONE",
+                    self.source.name()
+                ))
+            })?;
+            self.facts.cal = Calendar::new(tz);
+        }
+        if let (Some(forced), Some(account)) = (self.opts.timezone, st.profile_timezone.as_deref())
+            && forced.name() != account
+            && !(st.daily.is_empty() && st.intraday.is_empty())
+        {
+            crate::warn!(
+                "SYNCBIT_TIMEZONE={} differs from the account's zone {account}: days written before were \
+                 stamped at {account} midnight, new ones at {} midnight",
+                forced.name(),
+                forced.name()
+            );
+        }
+        crate::debug!("user time zone: {}", self.facts.cal.tz);
+        match self.source.devices(&self.facts.cal) {
+            Ok(devices) => {
+                // The tracker's sync decides what is final, not a scale's or a phone's.
+                let trackers: Vec<&Device> = devices.iter().filter(|d| d.is_tracker).collect();
+                let deciding = if trackers.is_empty() {
+                    devices.iter().collect()
+                } else {
+                    trackers
+                };
+                self.facts.last_sync_ms = deciding.iter().filter_map(|d| d.last_sync_ms).max();
+                self.devices = devices;
+            }
+            Err(SourceError::Forbidden(m) | SourceError::Invalid(m)) => {
+                crate::warn!(
+                    "{m}; without the device's last sync time a day counts as complete one day after it ends"
+                );
+            }
+            Err(e) => return Err(e),
+        }
+        if self.facts.last_sync_ms.is_none() {
+            crate::debug!("no device reported a last sync time");
+        }
+        Ok(())
+    }
+
+    /// Push and record the batches a previous run fetched but could not finish.
+    fn replay(&mut self) -> Result<(), Exit> {
+        let dir = self.writer.journal.dir().to_path_buf();
+        for (path, entry) in self.writer.journal.pending() {
+            let mut batch = Batch::new(&self.opts.user, self.facts.now.timestamp_millis());
+            batch.text = entry.text;
+            batch.samples = entry.samples;
+            self.writer.sink.push(&batch).map_err(|e| {
+                Exit::failure(format!(
+                    "{e}; data fetched earlier waits in {} and is written by the next run",
+                    dir.display()
+                ))
+            })?;
+            crate::info!(
+                "wrote {} fetched by an earlier run",
+                count(batch.samples as u64, "sample")
+            );
+            self.replayed += batch.samples;
+            self.writer.samples_written += batch.samples;
+            for r in entry.records {
+                record(&mut self.state, r);
+            }
+            save(&self.state)?;
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(())
+    }
+
+    /// Save the state with what the source wants kept (not with `--dry-run`).
+    fn save(&mut self) -> Result<(), Exit> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        let id = self.source.id().to_string();
+        match self.source.memo() {
+            Some(m) => {
+                self.state.state.quota.insert(id, m);
+            }
+            None => {
+                self.state.state.quota.remove(&id);
+            }
+        }
+        save(&self.state)
+    }
+
+    /// Save the state after a source error and turn it into the process exit.
+    fn fail(&mut self, e: SourceError) -> Exit {
+        if let Err(err) = self.save() {
+            return err;
+        }
+        Exit::from(e)
+    }
+
+    /// The requests the source would make for `gaps`.
+    pub fn requests(&self, gaps: &[Gap]) -> Vec<Request> {
+        self.source.plan(gaps)
+    }
+
+    /// Fetch, stamp, journal, push and record what fills `gaps` (and, with `devices`, the
+    /// devices' battery and last sync). Progress goes to a bar on a terminal, else to log
+    /// lines, labelled `what`.
+    ///
+    /// A request that fails on its own (an answer that cannot be understood) stays not done and
+    /// is named in a warning; the others go on, and the pass then exits 1. A scope the
+    /// authorization lacks skips its series for the run. A spent quota, a refused
+    /// authorization, a source that is gone or keeps failing stop the pass: what was fetched
+    /// is written first.
+    ///
+    /// Errors: the exits of [`SourceError`]; exit 1 when a push fails (the batch waits in the
+    /// journal for the next run) or a request failed.
+    pub fn run(&mut self, gaps: &[Gap], devices: bool, what: &str) -> Result<Summary, Exit> {
+        let requests = self.source.plan(gaps);
+        let mut progress = Progress::new(requests.iter().map(|r| r.cost).sum(), what);
+        let mut summary = Summary::default();
+        let mut failed: Vec<String> = Vec::new();
+        let mut stop: Option<SourceError> = None;
+        for req in &requests {
+            let key = req.series.key();
+            if self.skipped.contains(key) {
+                continue;
+            }
+            match self.fetch(req, &mut summary) {
+                Ok(()) => {}
+                Err(Stop::Exit(e)) => {
+                    progress.abandon();
+                    let _ = self.save();
+                    return Err(e);
+                }
+                Err(Stop::Source(SourceError::Forbidden(m))) => {
+                    crate::warn!(
+                        "{m}; skipping {key} for this run (turn it off in the configuration to save the request)"
+                    );
+                    self.skipped.insert(key);
+                }
+                Err(Stop::Source(e)) if !e.stops_run() => {
+                    let name = describe(req);
+                    crate::warn!("{name}: {e}; it stays not done and the next run fetches it again");
+                    failed.push(name);
+                }
+                Err(Stop::Source(e)) => {
+                    stop = Some(e);
+                    break;
+                }
+            }
+            progress.advance(req.cost);
+        }
+        if devices && stop.is_none() {
+            let (records, mut piece) = self.devices_piece().map_err(|e| self.fail(e))?;
+            self.writer.queue(records, &mut piece)?;
+        }
+        let flushed = self.writer.flush(&mut self.state, &mut summary);
+        if let Some(e) = stop {
+            progress.abandon();
+            // The source's pause goes into the state even when the push failed, so that the
+            // next run does not spend requests before the quota is back.
+            let saved = self.save();
+            flushed?;
+            saved?;
+            crate::info!(
+                "{what}: stopped after {} written and {} to {}",
+                count(summary.samples as u64, "sample"),
+                count(self.source.usage().requests, "request"),
+                self.source.name()
+            );
+            return Err(Exit::from(e));
+        }
+        if let Err(e) = flushed {
+            progress.abandon();
+            let _ = self.save();
+            return Err(e);
+        }
+        progress.finish();
+        if !self.opts.dry_run && summary.jobs_done > 0 {
+            self.state.state.last_sync = Some(Utc::now());
+        }
+        self.save()?;
+        let usage = self.source.usage();
+        let replayed = std::mem::take(&mut self.replayed);
+        crate::info!(
+            "{what}: {} {}{}, {} to {}{}",
+            count((summary.samples + replayed) as u64, "sample"),
+            if self.opts.dry_run {
+                "printed (dry run)"
+            } else {
+                "written"
+            },
+            if replayed > 0 {
+                format!(" ({replayed} of them fetched by an earlier run)")
+            } else {
+                String::new()
+            },
+            count(usage.requests, "request"),
+            self.source.name(),
+            usage
+                .budget_left
+                .map(|b| format!(", {b} left in its quota"))
+                .unwrap_or_default()
+        );
+        if !failed.is_empty() {
+            return Err(Exit::failure(format!(
+                "{} failed and stay not done ({}); everything else was written, and the next run fetches only what failed",
+                count(failed.len() as u64, "request"),
+                failed.join(", ")
+            )));
+        }
+        Ok(summary)
+    }
+
+    /// Fetch one request and queue (and, past [`BATCH_SAMPLES`], push) its samples.
+    fn fetch(&mut self, req: &Request, summary: &mut Summary) -> Result<(), Stop> {
+        let facts = self.facts;
+        let cal = facts.cal;
+        let mut piece = Batch::new(&self.opts.user, facts.now.timestamp_millis());
+        let mut cut = Cut {
+            req,
+            facts: &facts,
+            cutoff: facts.cutoff_ms(),
+            through: BTreeMap::new(),
+            day: None,
+        };
+        for item in self.source.fetch(req, &cal)? {
+            let r = item?;
+            if let Some(ts) = cut.stamp(&r, &self.state) {
+                piece
+                    .add(r.metric, &r.labels, r.value, ts)
+                    .map_err(out_of_range)?;
+            }
+            if piece.samples >= BATCH_SAMPLES {
+                // A long response: push what it gave so far, with the intraday progress it
+                // carries, so that no source has to hold a year in memory and a crash after
+                // this push repeats none of it.
+                self.writer.queue(cut.partial(), &mut piece)?;
+                self.writer.flush(&mut self.state, summary)?;
+            }
+        }
+        self.writer.queue(cut.finished(&self.state), &mut piece)?;
+        if self.writer.batch.samples >= BATCH_SAMPLES {
+            self.writer.flush(&mut self.state, summary)?;
+        }
+        Ok(())
+    }
+
+    /// Battery and last sync of the devices whose last sync was not written yet.
+    fn devices_piece(&self) -> Result<(Vec<Record>, Batch), SourceError> {
+        let mut batch = Batch::new(&self.opts.user, self.facts.now.timestamp_millis());
+        let mut written = BTreeMap::new();
+        for d in &self.devices {
+            let Some(ls) = d.last_sync_ms else {
+                continue;
+            };
+            if self.state.state.devices_written.get(&d.id) == Some(&ls) {
+                continue;
+            }
+            let labels = [
+                ("device_id", d.id.clone()),
+                ("device_type", d.model.clone()),
+            ];
+            if let Some(b) = d.battery_percent {
+                batch
+                    .add(Metric::DeviceBatteryPercent, &labels, b, ls)
+                    .map_err(out_of_range)?;
+            }
+            batch
+                .add(
+                    Metric::DeviceLastSyncTimestamp,
+                    &labels,
+                    (ls / 1000) as f64,
+                    ls,
+                )
+                .map_err(out_of_range)?;
+            written.insert(d.id.clone(), ls);
+        }
+        let records = if written.is_empty() {
+            vec![]
+        } else {
+            vec![Record::Devices { written }]
+        };
+        Ok((records, batch))
+    }
+
+    /// Requests, samples, budget and the newest complete day per family so far, for the
+    /// health metrics.
+    pub fn stats(&self) -> crate::health::RunStats {
+        let mut newest = Vec::new();
+        for (kind, map) in [
+            ("daily", &self.state.state.daily),
+            ("intraday", &self.state.state.intraday),
+        ] {
+            let mut best: BTreeMap<&str, NaiveDate> = Default::default();
+            for (day, items) in map {
+                for (k, p) in items {
+                    if p.status == Status::Complete {
+                        best.insert(k.as_str(), *day);
+                    }
+                }
+            }
+            for (k, d) in best {
+                newest.push((kind, k.to_string(), self.facts.cal.day_start_ms(d) / 1000));
+            }
+        }
+        let usage = self.source.usage();
+        crate::health::RunStats {
+            requests: usage.requests,
+            samples: self.writer.samples_written,
+            budget_left: usage.budget_left,
+            newest_complete: newest,
+        }
+    }
+
+    /// When the run started.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.facts.now
+    }
+}
+
+/// A request in a message: `heart_rate 2024-05-01` or `activity 2024-01-01..2024-03-31`.
+fn describe(req: &Request) -> String {
+    if req.first == req.last {
+        format!("{} {}", req.series.key(), req.first)
+    } else {
+        format!("{} {}..{}", req.series.key(), req.first, req.last)
+    }
+}
