@@ -18,36 +18,49 @@ mod vm;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use std::time::Instant;
 use syncbit::calendar::Calendar;
+use syncbit::config::sink::{Auth, SinkSettings};
 use syncbit::format;
-use syncbit::sink::victoria::{Auth, Victoria};
+use syncbit::sink::victoria::Victoria;
 use syncbit::sink::{Batch, Sink};
-use syncbit::source::{At, Reading, Resource};
+use syncbit::source::Resource;
+use syncbit::source::fitbit::intraday_readings;
 
-fn readings(resource: Resource, day: NaiveDate, points: &[(String, f64)]) -> Vec<Reading> {
-    points
-        .iter()
-        .map(|(t, v)| Reading {
-            metric: resource.metric(),
-            labels: Vec::new(),
-            at: At::Local(NaiveDateTime::new(
-                day,
-                NaiveTime::parse_from_str(t, "%H:%M:%S").unwrap(),
-            )),
-            value: *v,
-        })
-        .collect()
+/// One resource's wall-clock points of one day, as the wire model yields them.
+struct Points {
+    resource: Resource,
+    day: NaiveDate,
+    points: Vec<(NaiveDateTime, f64)>,
 }
 
-/// Format `days` of readings (each a Vec per resource) into batches of at most 50k samples;
-/// returns (samples, seconds spent formatting, seconds spent pushing).
-fn run(cal: &Calendar, days: &[Vec<Reading>], sink: &mut Option<Victoria>) -> (usize, f64, f64) {
+fn points(resource: Resource, day: NaiveDate, raw: &[(String, f64)]) -> Points {
+    Points {
+        resource,
+        day,
+        points: raw
+            .iter()
+            .map(|(t, v)| {
+                (
+                    NaiveDateTime::new(day, NaiveTime::parse_from_str(t, "%H:%M:%S").unwrap()),
+                    *v,
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Turn `days` of points (each a Vec per resource) into instants and Prometheus text, in
+/// batches of at most 50k samples; returns (samples, seconds spent formatting, seconds spent
+/// pushing).
+fn run(cal: &Calendar, days: &[Vec<Points>], sink: &mut Option<Victoria>) -> (usize, f64, f64) {
     let now = chrono::Utc::now().timestamp_millis();
     let (mut fmt_s, mut push_s, mut n) = (0.0, 0.0, 0);
     let mut batch = Batch::new("bench", now);
     for day in days {
         let t = Instant::now();
-        let (samples, _) = format::samples(cal, day);
-        format::add_all(&mut batch, &samples).unwrap();
+        for p in day {
+            let readings = intraday_readings(cal, p.resource, p.day, &p.points);
+            format::add_all(&mut batch, &format::samples(cal, &readings)).unwrap();
+        }
         fmt_s += t.elapsed().as_secs_f64();
         if batch.samples >= 50_000 {
             let t = Instant::now();
@@ -92,11 +105,19 @@ fn main() {
         ..Default::default()
     });
     let vm = vm::Vm::start(true);
-    let mut sink = Some(Victoria::new(&vm.import_url(), Auth::None));
+    let settings = SinkSettings {
+        url: vm.import_url(),
+        auth: Auth::None,
+    };
+    let mut sink = Some(Victoria::new(&settings, syncbit::source::http::agent()));
 
     // 1. One day of 1-second heart rate.
     let day = NaiveDate::from_ymd_opt(2024, 6, 10).unwrap();
-    let hr = readings(Resource::HeartRate, day, &s.intraday("heart", day, "1sec"));
+    let hr = vec![points(
+        Resource::HeartRate,
+        day,
+        &s.intraday("heart", day, "1sec"),
+    )];
     let mut best = (0, f64::MAX, f64::MAX);
     for _ in 0..5 {
         let r = run(&cal, std::slice::from_ref(&hr), &mut sink);
@@ -131,7 +152,7 @@ fn main() {
                 (Resource::Floors, "floors"),
                 (Resource::HeartRate, "heart"),
             ] {
-                v.extend(readings(r, d, &s.intraday(key, d, "1min")));
+                v.push(points(r, d, &s.intraday(key, d, "1min")));
             }
             days.push(v);
         }

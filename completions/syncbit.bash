@@ -123,7 +123,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -177,7 +180,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -305,7 +311,10 @@ _syncbit() {
                     return 0
                     ;;
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -359,7 +368,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -413,7 +425,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -483,7 +498,10 @@ _syncbit() {
                     return 0
                     ;;
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -705,7 +723,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -815,7 +836,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -869,7 +893,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -923,7 +950,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)
@@ -977,7 +1007,10 @@ _syncbit() {
             fi
             case "${prev}" in
                 --data-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
                     return 0
                     ;;
                 --victoria-endpoint)

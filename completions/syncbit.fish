@@ -24,7 +24,7 @@ function __fish_syncbit_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c syncbit -n "__fish_syncbit_needs_command" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_needs_command" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -45,7 +45,7 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "backfill" -d 'Daily
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "auth" -d 'Authorize syncbit with Fitbit, show or remove the tokens'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -59,7 +59,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s v -l verbose -d
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -77,7 +77,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'Th
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -93,7 +93,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s v -l verbos
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -110,7 +110,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_se
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -125,7 +125,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -144,7 +144,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -163,7 +163,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_see
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for the authorization' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -178,7 +178,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
@@ -193,7 +193,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -F
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r

@@ -25,7 +25,13 @@ pub struct Cli {
 pub struct Global {
     /// Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else
     /// ~/.local/state/syncbit]
-    #[arg(long, global = true, env = "DATA_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATA_DIR",
+        value_name = "DIR",
+        value_hint = clap::ValueHint::DirPath
+    )]
     pub data_dir: Option<String>,
 
     /// More output (-v: debug)

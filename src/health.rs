@@ -8,8 +8,8 @@ use crate::config::Config;
 use crate::error::Exit;
 use crate::metrics::Metric;
 use crate::sink::victoria::Victoria;
-use crate::source::http::Policy;
 use crate::sink::{Batch, Sink};
+use crate::source::http::Policy;
 
 /// What a run did, for its health metrics.
 #[derive(Clone, Debug, Default)]

@@ -132,9 +132,8 @@ impl StateFile {
                 ));
             }
             Some(_) => {
-                let mut st: State = serde_json::from_value(value).map_err(|e| {
-                    format!("{} is not a syncbit state file: {e}", path.display())
-                })?;
+                let mut st: State = serde_json::from_value(value)
+                    .map_err(|e| format!("{} is not a syncbit state file: {e}", path.display()))?;
                 let (pause, budget) = (st.legacy_pause.take(), st.legacy_budget.take());
                 if pause.is_some() || budget.is_some() {
                     let memo = st

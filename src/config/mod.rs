@@ -306,11 +306,7 @@ fn run(g: &Global, p: &mut Problems) -> Run {
             .unwrap_or("default")
             .to_string(),
         timezone: p.take(timezone(g.timezone.as_deref())),
-        include_today: p.take(boolean(
-            "INCLUDE_TODAY_DATA",
-            g.include_today.clone(),
-            true,
-        )),
+        include_today: p.take(boolean("INCLUDE_TODAY_DATA", g.include_today.clone(), true)),
         families: p.take(families()),
         collect_devices: p.take(boolean(
             "COLLECT_DEVICE_INFO",
@@ -323,22 +319,26 @@ fn run(g: &Global, p: &mut Problems) -> Run {
             false,
         )),
         intraday_detail: p
-            .take(detail(
-                "INTRADAY_DETAIL_LEVEL",
-                nonempty(g.intraday_detail_level.as_deref()).map(String::from),
-                Detail::Min5,
-                false,
+            .take(
+                detail(
+                    "INTRADAY_DETAIL_LEVEL",
+                    nonempty(g.intraday_detail_level.as_deref()).map(String::from),
+                    Detail::Min5,
+                    false,
+                )
+                .map(Some),
             )
-            .map(Some))
             .unwrap_or(Detail::Min5),
         heart_rate_detail: p
-            .take(detail(
-                "INTRADAY_HEART_RATE_DETAIL",
-                nonempty(g.intraday_heart_rate_detail.as_deref()).map(String::from),
-                Detail::Min1,
-                true,
+            .take(
+                detail(
+                    "INTRADAY_HEART_RATE_DETAIL",
+                    nonempty(g.intraday_heart_rate_detail.as_deref()).map(String::from),
+                    Detail::Min1,
+                    true,
+                )
+                .map(Some),
             )
-            .map(Some))
             .unwrap_or(Detail::Min1),
         intraday_resources: p.take(resources(g.intraday_resources.as_deref())),
         intraday_backfill: p.take(boolean(
@@ -406,4 +406,3 @@ pub fn check_dir(path: &Path) -> Result<(), Exit> {
         ))
     })
 }
-

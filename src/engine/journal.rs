@@ -78,7 +78,12 @@ impl Journal {
     /// Write an entry before its text is pushed.
     ///
     /// Errors: the folder or file cannot be written (message names the path).
-    pub fn write(&mut self, records: &[Record], text: &str, samples: usize) -> Result<PathBuf, String> {
+    pub fn write(
+        &mut self,
+        records: &[Record],
+        text: &str,
+        samples: usize,
+    ) -> Result<PathBuf, String> {
         self.seq += 1;
         let path = self
             .dir

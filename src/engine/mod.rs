@@ -344,7 +344,11 @@ impl Engine {
         Ok(e)
     }
 
-    fn assemble(run: Run, mut source: Box<dyn Source>, sink: Box<dyn Sink>) -> Result<Engine, Exit> {
+    fn assemble(
+        run: Run,
+        mut source: Box<dyn Source>,
+        sink: Box<dyn Sink>,
+    ) -> Result<Engine, Exit> {
         crate::config::check_dir(&run.data_dir)?;
         let lock = lock_dir(&run.data_dir, run.lock_timeout)?;
         let state = StateFile::load(&run.data_dir).map_err(Exit::failure)?;
@@ -368,10 +372,7 @@ impl Engine {
         };
         let writer = Writer {
             sink,
-            journal: Journal::new(
-                &run.data_dir,
-                now.format("%Y%m%dT%H%M%S%.3f").to_string(),
-            ),
+            journal: Journal::new(&run.data_dir, now.format("%Y%m%dT%H%M%S%.3f").to_string()),
             batch: Batch::new(&run.user, now.timestamp_millis()),
             records: Vec::new(),
             paths: Vec::new(),
@@ -567,7 +568,9 @@ impl Engine {
                 }
                 Err(Stop::Source(e)) if !e.stops_run() => {
                     let name = describe(req);
-                    crate::warn!("{name}: {e}; it stays not done and the next run fetches it again");
+                    crate::warn!(
+                        "{name}: {e}; it stays not done and the next run fetches it again"
+                    );
                     failed.push(name);
                 }
                 Err(Stop::Source(e)) => {

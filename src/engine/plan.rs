@@ -93,7 +93,12 @@ pub fn runs(mut days: Vec<NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
 /// Recent days for `sync`/`sync-intraday`: yesterday and (with `include_today`) today, plus the
 /// days since the oldest day this kind of data was ever written, at most a week back. Oldest
 /// first.
-pub fn recent_days(state: &State, facts: &Facts, include_today: bool, intraday: bool) -> Vec<NaiveDate> {
+pub fn recent_days(
+    state: &State,
+    facts: &Facts,
+    include_today: bool,
+    intraday: bool,
+) -> Vec<NaiveDate> {
     let today = facts.today();
     let yesterday = today.pred_opt().expect("date");
     let map = if intraday {
@@ -255,7 +260,13 @@ pub fn backfill(state: &State, facts: &Facts, run: &Run, w: &Window, skip_done: 
         skip_done,
     );
     if let Some(iw) = windows.intraday {
-        gaps.extend(intraday_gaps(state, facts, run, &days_in(facts, iw), skip_done));
+        gaps.extend(intraday_gaps(
+            state,
+            facts,
+            run,
+            &days_in(facts, iw),
+            skip_done,
+        ));
     }
     gaps
 }
@@ -400,8 +411,14 @@ mod tests {
             .or_default()
             .insert("heart".into(), complete());
         let gaps = sync(&st, &late, &run());
-        assert!(gaps.contains(&gap(ACT, "2024-05-08", "2024-05-09")), "{gaps:?}");
-        assert!(gaps.contains(&gap(HEART, "2024-05-09", "2024-05-09")), "{gaps:?}");
+        assert!(
+            gaps.contains(&gap(ACT, "2024-05-08", "2024-05-09")),
+            "{gaps:?}"
+        );
+        assert!(
+            gaps.contains(&gap(HEART, "2024-05-09", "2024-05-09")),
+            "{gaps:?}"
+        );
     }
 
     #[test]
@@ -606,7 +623,12 @@ mod tests {
 
     #[test]
     fn runs_are_newest_first() {
-        let r = runs(vec![d("2024-01-03"), d("2024-01-01"), d("2024-01-02"), d("2024-01-05")]);
+        let r = runs(vec![
+            d("2024-01-03"),
+            d("2024-01-01"),
+            d("2024-01-02"),
+            d("2024-01-05"),
+        ]);
         assert_eq!(
             r,
             vec![
@@ -620,7 +642,10 @@ mod tests {
     fn the_host_zone_never_matters() {
         // The same instant is a different user day in Kolkata and Los Angeles.
         let now = Utc.with_ymd_and_hms(2024, 5, 10, 20, 0, 0).unwrap();
-        for (tz, yesterday) in [("Asia/Kolkata", "2024-05-10"), ("America/Los_Angeles", "2024-05-09")] {
+        for (tz, yesterday) in [
+            ("Asia/Kolkata", "2024-05-10"),
+            ("America/Los_Angeles", "2024-05-09"),
+        ] {
             let f = Facts {
                 cal: Calendar::new(tz.parse().unwrap()),
                 now,

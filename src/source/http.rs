@@ -117,7 +117,11 @@ pub fn send(req: ureq::Request, body: Option<&[u8]>) -> Result<Answer, Failure> 
 /// [`send`], with non-2xx answers as [`Failure::Status`].
 pub fn send_ok(req: ureq::Request, body: Option<&[u8]>) -> Result<Answer, Failure> {
     let a = send(req, body)?;
-    if a.ok() { Ok(a) } else { Err(Failure::Status(a)) }
+    if a.ok() {
+        Ok(a)
+    } else {
+        Err(Failure::Status(a))
+    }
 }
 
 fn is_timeout(e: &std::io::Error) -> bool {
@@ -143,10 +147,9 @@ fn describe(t: &ureq::Transport) -> String {
     let io = std::error::Error::source(t).and_then(|e| e.downcast_ref::<std::io::Error>());
     let timed_out = io.is_some_and(is_timeout) || t.to_string().contains("timed out");
     match t.kind() {
-        ureq::ErrorKind::ConnectionFailed if timed_out => format!(
-            "could not connect within {} s",
-            CONNECT_TIMEOUT.as_secs()
-        ),
+        ureq::ErrorKind::ConnectionFailed if timed_out => {
+            format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
+        }
         _ if timed_out => format!(
             "timed out after {} s waiting for an answer",
             IO_TIMEOUT.as_secs()
@@ -318,6 +321,10 @@ mod tests {
         let t = Instant::now();
         let _ = p.run("test", || Err::<(), _>(answer(500)));
         // One wait of 300..600 ms between the two attempts, none after the second.
-        assert!(t.elapsed() < Duration::from_millis(900), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

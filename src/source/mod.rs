@@ -357,8 +357,11 @@ pub trait Source {
     fn plan(&self, gaps: &[Gap]) -> Vec<Request>;
     /// Fetch one planned request. Readings of one series come in time order; a reading
     /// outside the request's days is ignored.
-    fn fetch<'a>(&'a mut self, req: &Request, cal: &'a Calendar)
-    -> Result<Readings<'a>, SourceError>;
+    fn fetch<'a>(
+        &'a mut self,
+        req: &Request,
+        cal: &'a Calendar,
+    ) -> Result<Readings<'a>, SourceError>;
     /// Calls made and budget left.
     fn usage(&self) -> Usage;
     /// How long `requests` more calls take under this source's quota, for `backfill --plan`,

@@ -149,8 +149,7 @@ fn thirty_days_of_intraday_cost_exactly_180_requests_even_when_interrupted() {
     // The hour passes: forget the saved pause, give the simulator a new budget.
     let path = env.data_dir().join("sync_state.json");
     let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    state.as_object_mut().unwrap().remove("rate_limited_until");
-    state.as_object_mut().unwrap().remove("budget");
+    state.as_object_mut().unwrap().remove("quota");
     std::fs::write(&path, state.to_string()).unwrap();
     env.sim.set_budget(1000);
     // 2: VictoriaMetrics goes away.

@@ -8,12 +8,29 @@ use syncbit::calendar::Calendar;
 use syncbit::format;
 use syncbit::sink::Batch;
 use syncbit::source::Resource;
-use syncbit::source::fitbit::{parse_activity, parse_heart_item, parse_intraday, parse_sleep};
+use syncbit::source::fitbit::{intraday_readings, wire};
 
-fn fixture(name: &str) -> Option<Value> {
+fn fixture_bytes(name: &str) -> Option<Vec<u8>> {
     let dir = crate::support::sim::fixtures_dir()?;
-    let text = std::fs::read_to_string(dir.join(name)).ok()?;
-    Some(serde_json::from_str(&text).unwrap())
+    std::fs::read(dir.join(name)).ok()
+}
+
+/// An intraday fixture's points of `day`, as instants in `tz`.
+fn intraday(
+    name: &str,
+    key: &str,
+    r: Resource,
+    day: NaiveDate,
+    tz: &str,
+) -> Option<Vec<syncbit::source::Reading>> {
+    let body = fixture_bytes(name)?;
+    let points = wire::intraday(&body, key, day).unwrap();
+    Some(intraday_readings(
+        &Calendar::new(tz.parse().unwrap()),
+        r,
+        day,
+        &points,
+    ))
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -23,7 +40,7 @@ fn day(s: &str) -> NaiveDate {
 /// Formats readings as syncbit pushes them, for user "alex" in `tz`.
 fn text(tz: &str, readings: &[syncbit::source::Reading]) -> String {
     let cal = Calendar::new(tz.parse().unwrap());
-    let (samples, _) = format::samples(&cal, readings);
+    let samples = format::samples(&cal, readings);
     let mut b = Batch::new("alex", 1_900_000_000_000);
     format::add_all(&mut b, &samples).unwrap();
     b.text
@@ -63,47 +80,66 @@ macro_rules! need {
 
 #[test]
 fn daily_activity_summary_2021_10_31_new_york() {
-    let body = need!(fixture("activities-daily-summary-2021-10-31.json"));
+    let bytes = need!(fixture_bytes("activities-daily-summary-2021-10-31.json"));
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
     let d = day("2021-10-31");
-    let mut readings = parse_activity(&body, d);
-    readings.extend(parse_heart_item(&body["summary"], d));
+    let mut readings = wire::activity_day(&bytes, d).unwrap();
+    // The day summary's heart part, in the shape of the heart range endpoint.
+    let heart = serde_json::json!({"activities-heart": [{"dateTime": "2021-10-31", "value": body["summary"]}]});
+    readings.extend(wire::heart_range(heart.to_string().as_bytes()).unwrap());
     insta::assert_snapshot!(text("America/New_York", &readings));
 }
 
 #[test]
 fn heart_time_series_week_2017_08() {
-    let body = need!(fixture("heart-timeseries-2017-08-15_2017-08-21.json"));
-    let mut readings = Vec::new();
-    for item in body["activities-heart"].as_array().unwrap() {
-        let d = day(item["dateTime"].as_str().unwrap());
-        readings.extend(parse_heart_item(item, d));
-    }
+    let body = need!(fixture_bytes("heart-timeseries-2017-08-15_2017-08-21.json"));
+    let readings = wire::heart_range(&body).unwrap();
     insta::assert_snapshot!(text("Europe/Berlin", &readings));
 }
 
 #[test]
 fn sleep_2021_11_27() {
-    let body = need!(fixture("sleep-log-v1.2-2021-11-27.json"));
-    insta::assert_snapshot!(text("Asia/Tokyo", &parse_sleep(&body, day("2021-11-27"))));
+    let body = need!(fixture_bytes("sleep-log-v1.2-2021-11-27.json"));
+    let readings: Vec<_> = wire::sleep_range(&body)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.at == syncbit::source::At::Day(day("2021-11-27")))
+        .collect();
+    insta::assert_snapshot!(text("Asia/Tokyo", &readings));
 }
 
 #[test]
 fn steps_intraday_1min_2021_12_04() {
-    let body = need!(fixture("steps-intraday-1min-2021-12-04.json"));
-    let r = parse_intraday(&body, "steps", Resource::Steps, day("2021-12-04"));
+    let r = need!(intraday(
+        "steps-intraday-1min-2021-12-04.json",
+        "steps",
+        Resource::Steps,
+        day("2021-12-04"),
+        "Europe/Berlin"
+    ));
     insta::assert_snapshot!(digest(&text("Europe/Berlin", &r)));
 }
 
 #[test]
 fn heart_intraday_1sec_2017_06_10() {
-    let body = need!(fixture("heart-intraday-1sec-2017-06-10.json"));
-    let r = parse_intraday(&body, "heart", Resource::HeartRate, day("2017-06-10"));
+    let r = need!(intraday(
+        "heart-intraday-1sec-2017-06-10.json",
+        "heart",
+        Resource::HeartRate,
+        day("2017-06-10"),
+        "America/Los_Angeles"
+    ));
     insta::assert_snapshot!(digest(&text("America/Los_Angeles", &r)));
 }
 
 #[test]
 fn calories_intraday_1min_2015_03_20() {
-    let body = need!(fixture("calories-intraday-1min-2015-03-20.json"));
-    let r = parse_intraday(&body, "calories", Resource::Calories, day("2015-03-20"));
+    let r = need!(intraday(
+        "calories-intraday-1min-2015-03-20.json",
+        "calories",
+        Resource::Calories,
+        day("2015-03-20"),
+        "Europe/London"
+    ));
     insta::assert_snapshot!(digest(&text("Europe/London", &r)));
 }

@@ -201,7 +201,11 @@ impl Client {
                 *requests += 1;
                 let a = http::send(agent.get(&url).set("Authorization", &bearer), None)?;
                 read_quota(quota, &a);
-                if a.ok() { Ok(a) } else { Err(Failure::Status(a)) }
+                if a.ok() {
+                    Ok(a)
+                } else {
+                    Err(Failure::Status(a))
+                }
             });
             let a = match result {
                 Ok(a) => return Ok(Got::Body(a.body)),

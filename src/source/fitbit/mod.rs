@@ -448,7 +448,9 @@ impl Source for FitbitSource {
             _ => None,
         };
         let when = match now_left {
-            Some(avail) if left <= avail => "fits in what is left of this hour's budget".to_string(),
+            Some(avail) if left <= avail => {
+                "fits in what is left of this hour's budget".to_string()
+            }
             Some(avail) => format!(
                 "about {} h after this hour's remaining {avail}",
                 (left - avail).div_ceil(rate)
@@ -487,8 +489,14 @@ mod tests {
         });
         let reqs = source().plan(&gaps);
         assert_eq!(reqs.iter().map(|r| r.cost).sum::<u64>(), 7 + 2);
-        assert_eq!((reqs[1].first, reqs[1].last), (d("2024-01-01"), d("2024-12-31")));
-        assert_eq!((reqs[2].first, reqs[2].last), (d("2023-01-01"), d("2023-12-31")));
+        assert_eq!(
+            (reqs[1].first, reqs[1].last),
+            (d("2024-01-01"), d("2024-12-31"))
+        );
+        assert_eq!(
+            (reqs[2].first, reqs[2].last),
+            (d("2023-01-01"), d("2023-12-31"))
+        );
     }
 
     #[test]

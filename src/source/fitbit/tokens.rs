@@ -387,28 +387,35 @@ fn classify_token_status(code: u16, body: &str, path: &Path) -> SourceError {
     ))
 }
 
-/// Revoke `refresh_token` at the revocation endpoint (RFC 7009, HTTP Basic client auth).
+/// Revoke `refresh_token` at the revocation endpoint (RFC 7009 form, HTTP Basic client auth).
+///
+/// Sent through the shared agent rather than oauth2's revocation request, which refuses any
+/// endpoint that is not `https` (RFC 7009 §2) and so every loopback test endpoint.
 ///
 /// Errors: a message for the log; revocation is best effort.
 pub fn revoke(c: &OAuthClient, agent: &ureq::Agent, refresh_token: &str) -> Result<(), String> {
-    let url = oauth2::RevocationUrl::new(c.revoke_url.clone()).map_err(|e| e.to_string())?;
-    oauth_client(c)
-        .map_err(|e| e.to_string())?
-        .set_revocation_url(url)
-        .revoke_token(StandardRevocableToken::RefreshToken(RefreshToken::new(
-            refresh_token.to_string(),
-        )))
-        .map_err(|e| e.to_string())?
-        .request(agent)
-        .map_err(|e| match e {
-            oauth2::RequestTokenError::Request(oauth2::HttpClientError::Reqwest(inner)) => {
-                match *inner {
-                    ureq::Error::Status(code, _) => format!("the revocation endpoint answered {code}"),
-                    ureq::Error::Transport(t) => format!("cannot reach the revocation endpoint: {}", t.kind()),
-                }
-            }
-            other => redact(&other.to_string()),
-        })
+    use crate::source::http;
+    let body = oauth2::url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", refresh_token)
+        .append_pair("token_type_hint", "refresh_token")
+        .finish();
+    let req = agent
+        .post(&c.revoke_url)
+        .set(
+            "Authorization",
+            &http::basic(&c.client_id, &c.client_secret),
+        )
+        .set("Content-Type", "application/x-www-form-urlencoded");
+    match http::send(req, Some(body.as_bytes())) {
+        Ok(a) if a.ok() => Ok(()),
+        Ok(a) => Err(format!("Fitbit answered {} to the revocation", a.status)),
+        Err(http::Failure::Transport(t)) => {
+            Err(format!("cannot reach Fitbit to revoke the tokens ({t})"))
+        }
+        Err(http::Failure::Status(a)) => {
+            Err(format!("Fitbit answered {} to the revocation", a.status))
+        }
+    }
 }
 
 fn redact(s: &str) -> String {

@@ -75,9 +75,10 @@ pub fn devices(body: &[u8]) -> Result<Vec<WireDevice>, String> {
                 id: d.id.0?,
                 model: d.device_version.0.unwrap_or_else(|| "unknown".into()),
                 battery_percent: d.battery_level.0,
-                last_sync: d.last_sync_time.0.and_then(|s| {
-                    NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S%.f").ok()
-                }),
+                last_sync: d
+                    .last_sync_time
+                    .0
+                    .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S%.f").ok()),
                 is_tracker: d.kind.0.as_deref() == Some("TRACKER"),
             })
         })
@@ -186,12 +187,14 @@ pub fn sleep_range(body: &[u8]) -> Result<Vec<Reading>, String> {
         // (unknown when one log lacks them), stage minutes over the logs that have stages;
         // classic logs have none.
         let asleep: Option<f64> = logs.iter().map(|l| l.minutes_asleep.0).sum();
-        out.extend(reading(Metric::SleepMinutesTotal, day, finite(asleep), None));
+        out.extend(reading(
+            Metric::SleepMinutesTotal,
+            day,
+            finite(asleep),
+            None,
+        ));
         let mut stages = [None::<f64>; 4];
-        for stage in logs
-            .iter()
-            .filter_map(|l| l.levels.get()?.summary.get())
-        {
+        for stage in logs.iter().filter_map(|l| l.levels.get()?.summary.get()) {
             for (sum, m) in stages.iter_mut().zip(stage.minutes()) {
                 if let Some(m) = m {
                     *sum = Some(sum.unwrap_or(0.0) + m);
@@ -225,7 +228,9 @@ pub fn spo2_range(body: &[u8]) -> Result<Vec<Reading>, String> {
             let value = item.value.may("value")?;
             spo2_readings(item.date_time.0, value.as_ref(), &mut out);
         }
-        Spo2Body::Other => return Err("with a body that is neither a JSON array nor an object".into()),
+        Spo2Body::Other => {
+            return Err("with a body that is neither a JSON array nor an object".into());
+        }
     }
     Ok(out)
 }
@@ -276,9 +281,10 @@ pub fn single_range(body: &[u8], family: Family) -> Result<Vec<Reading>, String>
         // replaced did: the first item of a date wins, and a date spelled otherwise falls back
         // to an undated first item.
         let d = day.format("%Y-%m-%d").to_string();
-        let found = list
-            .iter()
-            .find(|i| i.get().is_some_and(|i| i.date_time.0.as_deref() == Some(&d)));
+        let found = list.iter().find(|i| {
+            i.get()
+                .is_some_and(|i| i.date_time.0.as_deref() == Some(&d))
+        });
         let item = match found {
             Some(i) => i.get(),
             None => list
