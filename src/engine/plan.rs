@@ -9,7 +9,7 @@ use crate::config::Run;
 use crate::source::{Family, Gap, Series};
 use crate::state::{State, Status};
 
-/// Fitbit's first trackers shipped in 2009; nothing is ever planned before 2007-01-01.
+/// No wearable data predates 2007: nothing is ever planned before 2007-01-01.
 pub const FIRST_POSSIBLE_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2007, 1, 1) {
     Some(d) => d,
     None => panic!("valid date"),

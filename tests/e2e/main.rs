@@ -3,6 +3,7 @@
 
 mod auth;
 mod backfill;
+mod boundary;
 mod completeness;
 mod daily;
 mod failures;
