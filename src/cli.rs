@@ -4,13 +4,53 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::EXIT_CODES_HELP;
 
+/// `syncbit --help`: every variable, then the exit codes. (Flags that read a variable also
+/// show it next to the flag.)
+const LONG_HELP: &str = concat!(
+    "\
+Environment (empty counts as unset; secrets are also read from $CREDENTIALS_DIRECTORY/<name>
+and /run/secrets/<name>, name in lower case):
+  FITBIT_CLIENT_ID, FITBIT_CLIENT_SECRET  OAuth client of your Fitbit app (secrets)
+  FITBIT_REDIRECT_URI       OAuth redirect [default: http://localhost:8080/callback]
+  FITBIT_API_BASE_URL       Fitbit Web API; token endpoint <base>/oauth2/token
+  FITBIT_AUTH_URL           authorize endpoint [default: https://www.fitbit.com/oauth2/authorize]
+  VICTORIA_ENDPOINT         import URL or base URL of VictoriaMetrics (secret)
+  VICTORIA_USER, VICTORIA_PASSWORD  HTTP basic auth for VictoriaMetrics (secrets)
+  VICTORIA_BEARER_TOKEN     Authorization: Bearer for VictoriaMetrics (secret)
+  DATA_DIR                  token, state and journal folder [default: $STATE_DIRECTORY,
+                            else ~/.local/state/syncbit]
+  FITBIT_USER_ID            value of the user label [default: default]
+  SYNCBIT_TIMEZONE          IANA zone of the user's days [default: the account's]
+  INCLUDE_TODAY_DATA        also write today's intraday data: true/false [default: true]
+  BACKFILL_START_DATE       first day of a daily backfill without --days/--from
+  COLLECT_SLEEP, COLLECT_SPO2, COLLECT_BREATHING_RATE, COLLECT_HRV, COLLECT_CARDIO_FITNESS,
+  COLLECT_TEMPERATURE, COLLECT_DEVICE_INFO  per-family switches: true/false [default: true]
+  ENABLE_INTRADAY_COLLECTION  sync also runs the intraday pass [default: false]
+  INTRADAY_DETAIL_LEVEL     1min, 5min, 15min [default: 5min]
+  INTRADAY_HEART_RATE_DETAIL  1sec, 1min, 5min, 15min [default: 1min]
+  INTRADAY_RESOURCES        steps,calories,distance,elevation,floors,heart_rate
+                            [default: steps,calories,distance,heart_rate]
+  ENABLE_INTRADAY_BACKFILL  backfill also fetches intraday [default: false]
+  INTRADAY_BACKFILL_DAYS    intraday backfill window in days [default: 30]
+  LOG_LEVEL                 DEBUG, INFO, WARNING, ERROR [default: INFO]
+  SYNC_INTERVAL_MINUTES     accepted and ignored: timers or cron set the schedule
+
+",
+    crate::exit_codes_help!()
+);
+
 /// Copy your Fitbit data into VictoriaMetrics, one pass per run.
 ///
 /// Each run fetches what is missing from the Fitbit Web API, writes it to VictoriaMetrics as
 /// Prometheus samples, records what was written in DATA_DIR/sync_state.json, and exits.
 /// Start it from systemd timers or cron.
 #[derive(Debug, Parser)]
-#[command(name = "syncbit", version, after_help = EXIT_CODES_HELP)]
+#[command(
+    name = "syncbit",
+    version,
+    after_help = EXIT_CODES_HELP,
+    after_long_help = LONG_HELP
+)]
 pub struct Cli {
     /// Settings shared by every command.
     #[command(flatten)]
@@ -221,4 +261,37 @@ pub enum StateCommand {
         #[arg(long)]
         intraday: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every variable the configuration reads (`var("…")`, `secret("…")`, `env = "…"`, and
+    /// the `COLLECT_*` table) is listed in `syncbit --help`.
+    #[test]
+    fn long_help_lists_every_variable() {
+        let sources = [
+            include_str!("config/mod.rs"),
+            include_str!("config/fitbit.rs"),
+            include_str!("config/sink.rs"),
+            include_str!("cli.rs"),
+        ];
+        let mut names = Vec::new();
+        for text in sources {
+            for piece in text.split('"').skip(1).step_by(2) {
+                let looks_like_var = piece.len() > 3
+                    && piece.contains('_')
+                    && piece
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if looks_like_var {
+                    names.push(piece);
+                }
+            }
+        }
+        names.retain(|n| !["STATE_DIRECTORY", "CREDENTIALS_DIRECTORY"].contains(n));
+        assert!(names.len() > 20, "{names:?}");
+        for n in names {
+            assert!(super::LONG_HELP.contains(n), "{n} is not in --help");
+        }
+    }
 }

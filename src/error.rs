@@ -44,15 +44,23 @@ impl Exit {
     }
 }
 
-/// The exit-code table shown in `--help` and the README.
-pub const EXIT_CODES_HELP: &str = "\
+/// The exit-code table as a literal, so that help texts can `concat!` it.
+#[macro_export]
+macro_rules! exit_codes_help {
+    () => {
+        "\
 Exit codes:
   0   success
   1   failure (VictoriaMetrics refused or was unreachable, unreadable file, malformed response)
   2   bad command line or configuration (nothing was sent)
   69  the Fitbit Web API is gone (HTTP 410; it was shut down on 2026-11-02)
   75  try again later (rate limit spent, API failing, another run holds the lock); state is saved
-  77  authorization needed (no token file, or the refresh token was refused)";
+  77  authorization needed (no token file, or the refresh token was refused)"
+    };
+}
+
+/// The exit-code table shown in `--help` and the README.
+pub const EXIT_CODES_HELP: &str = exit_codes_help!();
 
 /// The process exit for a source error (the engine saves the state first).
 impl From<crate::source::SourceError> for Exit {

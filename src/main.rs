@@ -31,7 +31,10 @@ fn main() -> ExitCode {
             } else {
                 syncbit::log::Level::Error
             };
-            syncbit::log::write(level, format_args!("{}", e.message));
+            // Configuration problems come one per line, all at once.
+            for line in e.message.lines() {
+                syncbit::log::write(level, format_args!("{line}"));
+            }
             ExitCode::from(e.code)
         }
     }

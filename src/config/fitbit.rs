@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Problems, nonempty, secret, url, var};
+use super::{Problems, named, nonempty, secret, url, var};
 use crate::cli::Global;
 use crate::error::Exit;
 
@@ -60,7 +60,11 @@ impl FitbitSettings {
     /// `credentials`: the client id and secret are required.
     pub fn load(g: &Global, data_dir: &Path, credentials: bool, p: &mut Problems) -> Self {
         let api_base = p.take(url_or(
-            "FITBIT_API_BASE_URL",
+            named(
+                "FITBIT_API_BASE_URL",
+                "--api-base-url",
+                g.api_base_url.as_deref(),
+            ),
             g.api_base_url.as_deref(),
             DEFAULT_API_BASE,
         ));

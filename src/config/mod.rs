@@ -228,7 +228,7 @@ fn timezone(v: Option<&str>) -> Result<Option<Tz>, Exit> {
         None => Ok(None),
         Some(s) => s.parse::<Tz>().map(Some).map_err(|_| {
             bad(
-                "SYNCBIT_TIMEZONE",
+                named("SYNCBIT_TIMEZONE", "--timezone", v),
                 s,
                 "an IANA time zone name such as Europe/Berlin or America/New_York",
             )
@@ -259,7 +259,7 @@ fn resources(v: Option<&str>) -> Result<Vec<Resource>, Exit> {
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let r = Resource::parse(item).ok_or_else(|| {
             bad(
-                "INTRADAY_RESOURCES",
+                named("INTRADAY_RESOURCES", "--intraday-resources", v),
                 list,
                 "a comma list of steps, calories, distance, elevation, floors, heart_rate",
             )
@@ -288,6 +288,20 @@ fn backfill_days() -> Result<u32, Exit> {
     }
 }
 
+/// The name to report a bad `value` under: the variable when the value came from it, else the
+/// flag that overrides it.
+pub(crate) fn named(
+    var_name: &'static str,
+    flag: &'static str,
+    value: Option<&str>,
+) -> &'static str {
+    match (value, std::env::var(var_name).ok()) {
+        (Some(v), Some(e)) if e.trim() == v.trim() => var_name,
+        (Some(_), _) => flag,
+        (None, _) => var_name,
+    }
+}
+
 pub(crate) fn nonempty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
@@ -306,7 +320,15 @@ fn run(g: &Global, p: &mut Problems) -> Run {
             .unwrap_or("default")
             .to_string(),
         timezone: p.take(timezone(g.timezone.as_deref())),
-        include_today: p.take(boolean("INCLUDE_TODAY_DATA", g.include_today.clone(), true)),
+        include_today: p.take(boolean(
+            named(
+                "INCLUDE_TODAY_DATA",
+                "--include-today",
+                g.include_today.as_deref(),
+            ),
+            g.include_today.clone(),
+            true,
+        )),
         families: p.take(families()),
         collect_devices: p.take(boolean(
             "COLLECT_DEVICE_INFO",
@@ -321,7 +343,11 @@ fn run(g: &Global, p: &mut Problems) -> Run {
         intraday_detail: p
             .take(
                 detail(
-                    "INTRADAY_DETAIL_LEVEL",
+                    named(
+                        "INTRADAY_DETAIL_LEVEL",
+                        "--intraday-detail-level",
+                        g.intraday_detail_level.as_deref(),
+                    ),
                     nonempty(g.intraday_detail_level.as_deref()).map(String::from),
                     Detail::Min5,
                     false,
@@ -332,7 +358,11 @@ fn run(g: &Global, p: &mut Problems) -> Run {
         heart_rate_detail: p
             .take(
                 detail(
-                    "INTRADAY_HEART_RATE_DETAIL",
+                    named(
+                        "INTRADAY_HEART_RATE_DETAIL",
+                        "--intraday-heart-rate-detail",
+                        g.intraday_heart_rate_detail.as_deref(),
+                    ),
                     nonempty(g.intraday_heart_rate_detail.as_deref()).map(String::from),
                     Detail::Min1,
                     true,
