@@ -196,7 +196,7 @@ impl FitbitSource {
                 for (res, metric, level) in ACTIVITY_SERIES {
                     let (path, body) =
                         fetch!(format!("/1/user/-/activities/{res}/date/{s}/{e}.json"));
-                    for (day, v) in parse(&path, &body, wire::activity_series(&body, res))? {
+                    for (day, v) in parse(&path, wire::activity_series(&body, res))? {
                         let mut r = Reading::day(metric, day, v);
                         if let Some(l) = level {
                             r.labels.push(("type", l.to_string()));
@@ -207,15 +207,15 @@ impl FitbitSource {
             }
             Family::Heart => {
                 let (path, body) = fetch!(format!("/1/user/-/activities/heart/date/{s}/{e}.json"));
-                out = parse(&path, &body, wire::heart_range(&body))?;
+                out = parse(&path, wire::heart_range(&body))?;
             }
             Family::Sleep => {
                 let (path, body) = fetch!(format!("/1.2/user/-/sleep/date/{s}/{e}.json"));
-                out = parse(&path, &body, wire::sleep_range(&body))?;
+                out = parse(&path, wire::sleep_range(&body))?;
             }
             Family::Spo2 => {
                 let (path, body) = fetch!(format!("/1/user/-/spo2/date/{s}/{e}.json"));
-                out = parse(&path, &body, wire::spo2_range(&body))?;
+                out = parse(&path, wire::spo2_range(&body))?;
             }
             Family::BreathingRate | Family::Hrv | Family::CardioFitness | Family::Temperature => {
                 let segment = match family {
@@ -225,7 +225,7 @@ impl FitbitSource {
                     _ => "temp/skin",
                 };
                 let (path, body) = fetch!(format!("/1/user/-/{segment}/date/{s}/{e}.json"));
-                out = parse(&path, &body, wire::single_range(&body, family))?;
+                out = parse(&path, wire::single_range(&body, family))?;
             }
         }
         Ok(Ok(out))
@@ -245,7 +245,7 @@ impl FitbitSource {
             detail.as_str()
         );
         let body = self.body(&path)?;
-        let points = parse(&path, &body, wire::intraday(&body, key, day))?;
+        let points = parse(&path, wire::intraday(&body, key, day))?;
         Ok(intraday_readings(cal, resource, day, &points))
     }
 }
@@ -285,18 +285,16 @@ fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// A wire result as a source error that names the path; malformed JSON is told apart from a
-/// changed shape, so that neither passes as "no data".
-fn parse<T>(path: &str, body: &[u8], r: Result<T, String>) -> Result<T, SourceError> {
+/// A wire result as a source error that names the path, so that neither malformed JSON nor a
+/// changed shape passes as "no data".
+fn parse<T>(path: &str, r: Result<T, String>) -> Result<T, SourceError> {
     r.map_err(|m| {
-        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
-            SourceError::Invalid(format!(
-                "the Fitbit Web API sent malformed JSON for {path}: {m}"
-            ))
+        if m.contains("malformed JSON") {
+            SourceError::Invalid(format!("the Fitbit Web API answered {path} {m}"))
         } else {
             SourceError::Invalid(format!(
                 "the Fitbit Web API answered {path} {m}: the response format changed or the \
-                 endpoint is wrong; nothing was recorded"
+                 endpoint is wrong"
             ))
         }
     })
@@ -331,7 +329,7 @@ impl Source for FitbitSource {
     fn account(&mut self) -> Result<Account, SourceError> {
         let path = "/1/user/-/profile.json";
         let body = self.body(path)?;
-        let p = parse(path, &body, wire::profile(&body))?;
+        let p = parse(path, wire::profile(&body))?;
         Ok(Account {
             timezone: p.timezone,
             first_day: p.member_since,
@@ -342,7 +340,7 @@ impl Source for FitbitSource {
     fn devices(&mut self, cal: &Calendar) -> Result<Vec<Device>, SourceError> {
         let path = "/1/user/-/devices.json";
         let body = self.body(path)?;
-        Ok(parse(path, &body, wire::devices(&body))?
+        Ok(parse(path, wire::devices(&body))?
             .into_iter()
             .map(|d| Device {
                 id: d.id,
@@ -422,7 +420,7 @@ impl Source for FitbitSource {
             Series::Daily(Family::Activity) if req.form == FORM_DAY => {
                 let path = format!("/1/user/-/activities/date/{}.json", date(req.first));
                 let body = self.body(&path)?;
-                parse(&path, &body, wire::activity_day(&body, req.first))?
+                parse(&path, wire::activity_day(&body, req.first))?
             }
             Series::Daily(f) => self.range(f, req.first, req.last, false)?,
             Series::Intraday(r, detail) => self.intraday(r, req.first, detail, cal)?,

@@ -140,7 +140,8 @@ pub fn heart_range(body: &[u8]) -> Result<Vec<Reading>, String> {
         let Some(day) = item.date_time.0 else {
             continue;
         };
-        // Some responses flatten the zones into the item and send `value` as a plain number.
+        // Some responses (recorded: 15-minute intraday) put the zones at the item's top level
+        // and send `value` as a number string.
         let (resting, zones) = match item.value.get() {
             Some(v) => (&v.resting_heart_rate, &v.heart_rate_zones),
             None => (&item.resting_heart_rate, &item.heart_rate_zones),
@@ -356,7 +357,8 @@ fn malformed(e: serde_json::Error) -> String {
 
 const NOT_OBJECT: &str = "with a body that is not a JSON object";
 
-/// A body that must be a JSON object with fixed keys.
+/// A body that must be a JSON object with fixed keys. Unlike a JSON map (and [`keyed`]), the
+/// derived models refuse a repeated key, which the API never sends.
 fn object<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, String> {
     parse::<Obj<T>>(body)?.ok().ok_or_else(|| NOT_OBJECT.into())
 }
@@ -405,7 +407,7 @@ impl<T> Obj<T> {
         self.0.may("object", name)
     }
 
-    /// The object where it is no required part: another JSON type just means none.
+    /// Inside a checked part, where another JSON type just means no object.
     fn get(&self) -> Option<&T> {
         match &self.0 {
             Part::Got(t) => Some(t),
@@ -440,7 +442,7 @@ impl<T> Arr<T> {
         Ok(self.0.may("array", name)?.unwrap_or_default())
     }
 
-    /// The items where it is no required part: another JSON type just means none.
+    /// Inside a checked part, where another JSON type just means no items.
     fn items(&self) -> &[T] {
         match &self.0 {
             Part::Got(v) => v,
@@ -967,4 +969,902 @@ struct SingleValue {
     daily_rmssd: Num,
     vo2_max: Num<true>,
     nightly_relative: Num,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/fixtures/fitbit-web-api/",
+                $name
+            ))
+            .ok()
+        };
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        date(s).unwrap()
+    }
+
+    fn at(d: &str, t: &str) -> NaiveDateTime {
+        day(d).and_time(NaiveTime::parse_from_str(t, "%H:%M:%S").unwrap())
+    }
+
+    fn r(metric: Metric, d: &str, v: f64) -> Reading {
+        Reading::day(metric, day(d), v)
+    }
+
+    fn rl(metric: Metric, d: &str, v: f64, label: &'static str, value: &str) -> Reading {
+        let mut x = r(metric, d, v);
+        x.labels.push((label, value.to_string()));
+        x
+    }
+
+    fn json(body: &[u8]) -> Value {
+        serde_json::from_slice(body).unwrap()
+    }
+
+    /// A fixture's number, sent as a number or a string.
+    fn f(v: &Value) -> f64 {
+        v.as_f64()
+            .or_else(|| v.as_str()?.parse().ok())
+            .unwrap_or_else(|| panic!("{v} is no number"))
+    }
+
+    fn s(v: &Value) -> &str {
+        v.as_str().unwrap_or_else(|| panic!("{v} is no string"))
+    }
+
+    #[test]
+    fn numbers_as_strings_or_numbers() {
+        let num = |j: &str| serde_json::from_str::<Num>(j).unwrap().0;
+        let vo2 = |j: &str| serde_json::from_str::<Num<true>>(j).unwrap().0;
+        assert_eq!(num("8423"), Some(8423.0));
+        assert_eq!(num("-3"), Some(-3.0));
+        assert_eq!(num("1.5"), Some(1.5));
+        assert_eq!(num(r#""8423""#), Some(8423.0));
+        assert_eq!(num(r#"" 1.5 ""#), Some(1.5));
+        for none in [
+            r#""n/a""#,
+            r#""""#,
+            r#""NaN""#,
+            r#""inf""#,
+            r#""1e999""#,
+            r#""44-48""#,
+            "null",
+            "true",
+            "[1]",
+            r#"{"value":1}"#,
+        ] {
+            assert_eq!(num(none), None, "{none}");
+        }
+        assert_eq!(vo2(r#""44-48""#), Some(46.0));
+        assert_eq!(vo2(r#"" 44 - 47 ""#), Some(45.5));
+        assert_eq!(vo2(r#""43""#), Some(43.0));
+        assert_eq!(vo2("43"), Some(43.0));
+        assert_eq!(vo2(r#""-5""#), None);
+        assert_eq!(vo2(r#""44-n/a""#), None);
+    }
+
+    #[test]
+    fn errors_name_the_missing_part() {
+        assert_eq!(
+            heart_range(b"{}").unwrap_err(),
+            r#"without the array "activities-heart""#
+        );
+        assert_eq!(
+            profile(br#"{"user":{}}"#).unwrap_err(),
+            r#"without the string "user.timezone""#
+        );
+        assert_eq!(
+            activity_day(b"[]", day("2024-01-01")).unwrap_err(),
+            NOT_OBJECT
+        );
+        assert_eq!(activity_series(b"[]", "steps").unwrap_err(), NOT_OBJECT);
+        for body in [&b"{\"summary\":"[..], b"", b"{} {}", b"nope"] {
+            let e = activity_day(body, day("2024-01-01")).unwrap_err();
+            assert!(e.starts_with("with malformed JSON ("), "{e}");
+        }
+        let e = activity_series(br#"{"activities-steps":[]} x"#, "steps").unwrap_err();
+        assert!(e.starts_with("with malformed JSON ("), "{e}");
+        let e = activity_day(br#"{"summary":{},"summary":{}}"#, day("2024-01-01")).unwrap_err();
+        assert!(e.contains("duplicate field"), "{e}");
+    }
+
+    #[test]
+    fn profile_needs_the_user_and_its_time_zone() {
+        let p = profile(
+            br#"{"user":{"timezone":"Europe/Berlin","memberSince":"2020-02-03","encodedId":"ABC123","age":40}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            WireProfile {
+                timezone: "Europe/Berlin".into(),
+                member_since: Some(day("2020-02-03")),
+                encoded_id: Some("ABC123".into()),
+            }
+        );
+        let p =
+            profile(br#"{"user":{"timezone":"UTC","memberSince":"n/a","encodedId":5}}"#).unwrap();
+        assert_eq!((p.member_since, p.encoded_id), (None, None));
+        for bad in [
+            &br#"{}"#[..],
+            br#"{"user":[]}"#,
+            br#"{"user":null}"#,
+            br#"{"user":{"timezone":1}}"#,
+            br#"[{"user":{"timezone":"UTC"}}]"#,
+        ] {
+            assert!(profile(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn devices_are_a_top_level_array() {
+        let d = devices(
+            br#"[
+                {"id":"123","deviceVersion":"Charge 6","batteryLevel":"80",
+                 "lastSyncTime":"2024-03-01T07:05:09.123","type":"TRACKER"},
+                {"id":456,"batteryLevel":"n/a","lastSyncTime":"yesterday","type":"SCALE"},
+                {"deviceVersion":"without an id"},
+                5,
+                {"id":1.5,"batteryLevel":40,"lastSyncTime":"2024-03-01T07:05:09"}
+            ]"#,
+        )
+        .unwrap();
+        let sync = |s| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok();
+        assert_eq!(
+            d,
+            vec![
+                WireDevice {
+                    id: "123".into(),
+                    model: "Charge 6".into(),
+                    battery_percent: Some(80.0),
+                    last_sync: sync("2024-03-01T07:05:09.123"),
+                    is_tracker: true,
+                },
+                WireDevice {
+                    id: "456".into(),
+                    model: "unknown".into(),
+                    battery_percent: None,
+                    last_sync: None,
+                    is_tracker: false,
+                },
+                WireDevice {
+                    id: "1.5".into(),
+                    model: "unknown".into(),
+                    battery_percent: Some(40.0),
+                    last_sync: sync("2024-03-01T07:05:09"),
+                    is_tracker: false,
+                },
+            ]
+        );
+        assert_eq!(devices(b"[]").unwrap(), vec![]);
+        assert!(devices(b"{}").is_err());
+        assert!(devices(br#"{"devices":[]}"#).is_err());
+    }
+
+    #[test]
+    fn activity_day_reads_the_summary() {
+        let d = "2024-01-01";
+        let got = activity_day(
+            br#"{"summary":{"steps":"8423",
+                "distances":[{"activity":"tracker","distance":1.0},{"activity":"total","distance":"2.5"}],
+                "caloriesOut":2100,"sedentaryMinutes":"600","lightlyActiveMinutes":"n/a",
+                "fairlyActiveMinutes":20,"veryActiveMinutes":null}}"#,
+            day(d),
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                r(Metric::StepsTotal, d, 8423.0),
+                r(Metric::DistanceKm, d, 2.5),
+                r(Metric::CaloriesTotal, d, 2100.0),
+                rl(Metric::ActiveMinutes, d, 600.0, "type", "sedentary"),
+                rl(Metric::ActiveMinutes, d, 20.0, "type", "fairly_active"),
+            ]
+        );
+        // Only the first "total" counts, as before.
+        let got = activity_day(
+            br#"{"summary":{"distances":[{"activity":"total","distance":"n/a"},{"activity":"total","distance":3}]}}"#,
+            day(d),
+        )
+        .unwrap();
+        assert_eq!(got, vec![]);
+        let got = activity_day(br#"{"summary":{"distances":"x","steps":5}}"#, day(d)).unwrap();
+        assert_eq!(got, vec![r(Metric::StepsTotal, d, 5.0)]);
+        assert_eq!(activity_day(br#"{"summary":{}}"#, day(d)).unwrap(), vec![]);
+        for bad in [&b"{}"[..], br#"{"summary":[]}"#, br#"{"summary":null}"#] {
+            assert!(activity_day(bad, day(d)).is_err());
+        }
+    }
+
+    #[test]
+    fn activity_series_reads_its_own_key() {
+        let got = activity_series(
+            br#"{"activities-steps":[
+                {"dateTime":"2024-01-01","value":"7434"},{"dateTime":"2024-01-02","value":12},
+                {"dateTime":"2024-01-03","value":"n/a"},{"dateTime":"Jan 4","value":"1"},
+                {"value":"2"},7],
+                "activities-distance":5}"#,
+            "steps",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![(day("2024-01-01"), 7434.0), (day("2024-01-02"), 12.0)]
+        );
+        let got = activity_series(
+            br#"{"activities-minutesVeryActive":[{"dateTime":"2024-01-01","value":"7"}]}"#,
+            "minutesVeryActive",
+        )
+        .unwrap();
+        assert_eq!(got, vec![(day("2024-01-01"), 7.0)]);
+        assert_eq!(
+            activity_series(br#"{"activities-steps":[]}"#, "steps").unwrap(),
+            vec![]
+        );
+        // A repeated key counts as its last value, as in any JSON map.
+        assert_eq!(
+            activity_series(br#"{"activities-steps":5,"activities-steps":[]}"#, "steps").unwrap(),
+            vec![]
+        );
+        for bad in [
+            &b"{}"[..],
+            br#"{"activities-steps":{}}"#,
+            br#"{"activities-steps":"7434"}"#,
+            br#"{"activities-distance":[]}"#,
+            br#"[{"activities-steps":[]}]"#,
+        ] {
+            let e = activity_series(bad, "steps").unwrap_err();
+            assert!(
+                e == r#"without the array "activities-steps""# || e == NOT_OBJECT,
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn heart_zones_nested_or_flattened() {
+        let got = heart_range(
+            br#"{"activities-heart":[
+                {"dateTime":"2024-01-01","value":{"restingHeartRate":"58","heartRateZones":[
+                    {"name":"Out of Range","minutes":1352,"caloriesOut":"3340.5"},
+                    {"name":"Fat Burn","minutes":"n/a","caloriesOut":482},
+                    {"minutes":3},"x"]}},
+                {"dateTime":"2024-01-02","value":"55.44","heartRateZones":[
+                    {"name":"Peak","minutes":14,"caloriesOut":186.8}]},
+                {"dateTime":"2024-01-03","restingHeartRate":61},
+                {"dateTime":"2024-01-04","value":{},"restingHeartRate":70},
+                {"value":{"restingHeartRate":60}}
+            ]}"#,
+        )
+        .unwrap();
+        let (a, b) = ("2024-01-01", "2024-01-02");
+        assert_eq!(
+            got,
+            vec![
+                r(Metric::RestingHeartRateBpm, a, 58.0),
+                rl(
+                    Metric::HeartRateZoneMinutes,
+                    a,
+                    1352.0,
+                    "zone",
+                    "out_of_range"
+                ),
+                rl(
+                    Metric::HeartRateZoneCalories,
+                    a,
+                    3340.5,
+                    "zone",
+                    "out_of_range"
+                ),
+                rl(Metric::HeartRateZoneCalories, a, 482.0, "zone", "fat_burn"),
+                rl(Metric::HeartRateZoneMinutes, b, 14.0, "zone", "peak"),
+                rl(Metric::HeartRateZoneCalories, b, 186.8, "zone", "peak"),
+                r(Metric::RestingHeartRateBpm, "2024-01-03", 61.0),
+            ]
+        );
+        assert_eq!(heart_range(br#"{"activities-heart":[]}"#).unwrap(), vec![]);
+        for bad in [&b"{}"[..], br#"{"activities-heart":{}}"#, b"[]"] {
+            assert!(heart_range(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn sleep_is_summed_per_date_of_sleep() {
+        let got = sleep_range(
+            br#"{"sleep":[
+                {"dateOfSleep":"2024-01-02","minutesAsleep":300,"levels":{"summary":{
+                    "deep":{"minutes":60},"light":{"minutes":"200"},"rem":{"minutes":40},"wake":{"minutes":30}}}},
+                {"dateOfSleep":"2024-01-01","minutesAsleep":"400","type":"classic","levels":{"summary":{
+                    "asleep":{"minutes":380},"awake":{"minutes":5},"restless":{"minutes":15}}}},
+                {"dateOfSleep":"2024-01-02","minutesAsleep":45,"levels":{"summary":{
+                    "deep":{"minutes":5},"light":{"minutes":35},"wake":{"minutes":"n/a"}}}},
+                {"dateOfSleep":"2024-01-03","levels":{"summary":{"deep":{"minutes":10}}}},
+                {"dateOfSleep":"2024-01-03","minutesAsleep":50,"levels":[]},
+                {"minutesAsleep":10},
+                5
+            ],"summary":{"totalMinutesAsleep":0}}"#,
+        )
+        .unwrap();
+        let (a, b, c) = ("2024-01-01", "2024-01-02", "2024-01-03");
+        let stage = |d, v, s| rl(Metric::SleepStageMinutes, d, v, "stage", s);
+        assert_eq!(
+            got,
+            vec![
+                r(Metric::SleepMinutesTotal, a, 400.0),
+                r(Metric::SleepMinutesTotal, b, 345.0),
+                stage(b, 65.0, "deep"),
+                stage(b, 235.0, "light"),
+                stage(b, 40.0, "rem"),
+                stage(b, 30.0, "wake"),
+                // One log of the night without minutes asleep: no total, as before.
+                stage(c, 10.0, "deep"),
+            ]
+        );
+        assert_eq!(sleep_range(b"{}").unwrap(), vec![]);
+        assert_eq!(
+            sleep_range(br#"{"sleep":[],"summary":{"totalSleepRecords":0}}"#).unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            sleep_range(br#"{"sleep":{}}"#).unwrap_err(),
+            r#"without the array "sleep""#
+        );
+        assert_eq!(
+            sleep_range(br#"{"sleep":[],"summary":[]}"#).unwrap_err(),
+            r#"without the object "summary""#
+        );
+        assert!(sleep_range(b"[]").is_err());
+    }
+
+    #[test]
+    fn spo2_as_a_list_or_one_day() {
+        let got = spo2_range(
+            br#"[{"dateTime":"2024-01-01","value":{"avg":"95.5","min":92,"max":"n/a"}},
+                 {"dateTime":"2024-01-02","value":5},
+                 {"value":{"avg":90}},
+                 {"dateTime":"2024-01-03","value":{"avg":97,"min":94,"max":99}}]"#,
+        )
+        .unwrap();
+        let c = "2024-01-03";
+        assert_eq!(
+            got,
+            vec![
+                r(Metric::Spo2AvgPercent, "2024-01-01", 95.5),
+                r(Metric::Spo2MinPercent, "2024-01-01", 92.0),
+                r(Metric::Spo2AvgPercent, c, 97.0),
+                r(Metric::Spo2MinPercent, c, 94.0),
+                r(Metric::Spo2MaxPercent, c, 99.0),
+            ]
+        );
+        let d = "2024-01-04";
+        assert_eq!(
+            spo2_range(br#"{"dateTime":"2024-01-04","value":{"avg":96,"min":"93","max":98}}"#)
+                .unwrap(),
+            vec![
+                r(Metric::Spo2AvgPercent, d, 96.0),
+                r(Metric::Spo2MinPercent, d, 93.0),
+                r(Metric::Spo2MaxPercent, d, 98.0),
+            ]
+        );
+        assert_eq!(spo2_range(b"{}").unwrap(), vec![]);
+        assert_eq!(spo2_range(b"[]").unwrap(), vec![]);
+        assert_eq!(spo2_range(br#"{"value":{"avg":96}}"#).unwrap(), vec![]);
+        assert_eq!(
+            spo2_range(br#"{"dateTime":"2024-01-04","value":5}"#).unwrap_err(),
+            r#"without the object "value""#
+        );
+        for bad in [&br#""x""#[..], b"5", b"null"] {
+            assert!(spo2_range(bad).is_err());
+        }
+    }
+
+    #[test]
+    fn single_value_families() {
+        let (a, b, c) = ("2024-01-01", "2024-01-02", "2024-01-03");
+        let got = single_range(
+            br#"{"br":[{"dateTime":"2024-01-01","value":{"breathingRate":"14.2"}},
+                       {"dateTime":"2024-01-02","value":{"breathingRate":"n/a"}},
+                       {"value":{"breathingRate":13}}]}"#,
+            Family::BreathingRate,
+        )
+        .unwrap();
+        assert_eq!(got, vec![r(Metric::BreathingRateBpm, a, 14.2)]);
+        let got = single_range(
+            br#"{"hrv":[{"dateTime":"2024-01-01","value":{"dailyRmssd":34.5,"deepRmssd":30}}]}"#,
+            Family::Hrv,
+        )
+        .unwrap();
+        assert_eq!(got, vec![r(Metric::HrvRmssdMs, a, 34.5)]);
+        let got = single_range(
+            br#"{"cardioScore":[{"dateTime":"2024-01-01","value":{"vo2Max":"44-48"}},
+                                {"dateTime":"2024-01-02","value":{"vo2Max":43}},
+                                {"dateTime":"2024-01-03","value":{"vo2Max":"43.5"}}]}"#,
+            Family::CardioFitness,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                r(Metric::Vo2Max, a, 46.0),
+                r(Metric::Vo2Max, b, 43.0),
+                r(Metric::Vo2Max, c, 43.5),
+            ]
+        );
+        let got = single_range(
+            br#"{"tempSkin":[{"dateTime":"2024-01-01","value":{"nightlyRelative":-0.4}}]}"#,
+            Family::Temperature,
+        )
+        .unwrap();
+        assert_eq!(got, vec![r(Metric::TempSkinRelativeCelsius, a, -0.4)]);
+        // The first item of a date wins, as with the per-day lookup before.
+        let got = single_range(
+            br#"{"br":[{"dateTime":"2024-01-01","value":{"breathingRate":14}},
+                       {"dateTime":"2024-01-01","value":{"breathingRate":15}}]}"#,
+            Family::BreathingRate,
+        )
+        .unwrap();
+        assert_eq!(got, vec![r(Metric::BreathingRateBpm, a, 14.0); 2]);
+        for family in [
+            Family::BreathingRate,
+            Family::Hrv,
+            Family::CardioFitness,
+            Family::Temperature,
+        ] {
+            assert_eq!(single_range(b"{}", family).unwrap(), vec![]);
+        }
+        assert_eq!(
+            single_range(
+                br#"{"hrv":[{"dateTime":"2024-01-01","value":{"dailyRmssd":3}}]}"#,
+                Family::BreathingRate
+            )
+            .unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            single_range(br#"{"br":{}}"#, Family::BreathingRate).unwrap_err(),
+            r#"without the array "br""#
+        );
+        assert!(single_range(b"[]", Family::Hrv).is_err());
+        assert!(single_range(b"{}", Family::Activity).is_err());
+    }
+
+    #[test]
+    fn intraday_points_of_the_day() {
+        let d = "2024-01-01";
+        let got = intraday(
+            br#"{"activities-steps":[{"dateTime":"2024-01-01","value":"8571"}],
+                 "activities-steps-intraday":{"dataset":[
+                    {"time":"00:00:00","value":0},{"time":"00:01:00","value":"12"},
+                    {"time":"00:02:00","value":"n/a"},{"time":"25:00:00","value":1},
+                    {"time":"00:04","value":1},{"value":3},7,
+                    {"time":"00:05:00","value":1.5}],
+                 "datasetInterval":1,"datasetType":"minute"}}"#,
+            "steps",
+            day(d),
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (at(d, "00:00:00"), 0.0),
+                (at(d, "00:01:00"), 12.0),
+                (at(d, "00:05:00"), 1.5)
+            ]
+        );
+        let got = intraday(
+            br#"{"activities-heart":[],"activities-heart-intraday":{"dataset":[{"time":"12:00:01","value":61}]}}"#,
+            "heart",
+            day(d),
+        )
+        .unwrap();
+        assert_eq!(got, vec![(at(d, "12:00:01"), 61.0)]);
+        for empty in [
+            &br#"{"activities-steps":[]}"#[..],
+            br#"{"activities-steps":[],"activities-steps-intraday":{}}"#,
+            br#"{"activities-steps":[],"activities-steps-intraday":{"dataset":[]}}"#,
+        ] {
+            assert_eq!(intraday(empty, "steps", day(d)).unwrap(), vec![]);
+        }
+        for (bad, e) in [
+            (&b"{}"[..], r#"without the array "activities-steps""#),
+            (
+                br#"{"activities-steps":{},"activities-steps-intraday":{"dataset":[]}}"#,
+                r#"without the array "activities-steps""#,
+            ),
+            (
+                br#"{"activities-steps":[],"activities-steps-intraday":[]}"#,
+                r#"without the object "activities-steps-intraday""#,
+            ),
+            (
+                br#"{"activities-steps":[],"activities-steps-intraday":{"dataset":{}}}"#,
+                r#"without the array "activities-steps-intraday.dataset""#,
+            ),
+            (b"[]", NOT_OBJECT),
+        ] {
+            assert_eq!(intraday(bad, "steps", day(d)).unwrap_err(), e);
+        }
+    }
+
+    // Recorded responses: the expected readings are computed from each file with plain
+    // `serde_json::Value` walks, independent of the typed models.
+
+    fn check_activity_day(body: &[u8], d: &str) {
+        let v = json(body);
+        let sm = &v["summary"];
+        let total = sm["distances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["activity"] == "total")
+            .unwrap();
+        let mut want = vec![
+            r(Metric::StepsTotal, d, f(&sm["steps"])),
+            r(Metric::DistanceKm, d, f(&total["distance"])),
+            r(Metric::CaloriesTotal, d, f(&sm["caloriesOut"])),
+        ];
+        for (k, level) in [
+            ("sedentaryMinutes", "sedentary"),
+            ("lightlyActiveMinutes", "lightly_active"),
+            ("fairlyActiveMinutes", "fairly_active"),
+            ("veryActiveMinutes", "very_active"),
+        ] {
+            want.push(rl(Metric::ActiveMinutes, d, f(&sm[k]), "type", level));
+        }
+        assert_eq!(activity_day(body, day(d)).unwrap(), want);
+    }
+
+    #[test]
+    fn fixture_activities_daily_summary_2014_09_25() {
+        let Some(body) = fixture!("activities-daily-summary-2014-09-25.json") else {
+            return;
+        };
+        check_activity_day(&body, "2014-09-25");
+    }
+
+    #[test]
+    fn fixture_activities_daily_summary_2021_10_31() {
+        let Some(body) = fixture!("activities-daily-summary-2021-10-31.json") else {
+            return;
+        };
+        check_activity_day(&body, "2021-10-31");
+    }
+
+    #[test]
+    fn fixture_activities_daily_summary_2025_02() {
+        let Some(body) = fixture!("activities-daily-summary-2025-02.json") else {
+            return;
+        };
+        check_activity_day(&body, "2025-02-01");
+    }
+
+    #[test]
+    fn fixture_steps_timeseries_1w() {
+        let Some(body) = fixture!("steps-timeseries-1w-2025-01-29_2025-02-04.json") else {
+            return;
+        };
+        let want: Vec<(NaiveDate, f64)> = json(&body)["activities-steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (day(s(&i["dateTime"])), f(&i["value"])))
+            .collect();
+        assert_eq!(want.len(), 7);
+        assert_eq!(activity_series(&body, "steps").unwrap(), want);
+    }
+
+    /// The heart readings of `activities-heart`, zones nested under `value` or flattened.
+    fn check_heart(body: &[u8]) -> Vec<Reading> {
+        let v = json(body);
+        let mut want = Vec::new();
+        for i in v["activities-heart"].as_array().unwrap() {
+            let d = s(&i["dateTime"]);
+            let h = if i["value"].is_object() {
+                &i["value"]
+            } else {
+                i
+            };
+            if let Some(x) = h.get("restingHeartRate") {
+                want.push(r(Metric::RestingHeartRateBpm, d, f(x)));
+            }
+            for z in h["heartRateZones"].as_array().unwrap() {
+                let zone = label_value(s(&z["name"]));
+                want.push(rl(
+                    Metric::HeartRateZoneMinutes,
+                    d,
+                    f(&z["minutes"]),
+                    "zone",
+                    &zone,
+                ));
+                let c = f(&z["caloriesOut"]);
+                want.push(rl(Metric::HeartRateZoneCalories, d, c, "zone", &zone));
+            }
+        }
+        let got = heart_range(body).unwrap();
+        assert_eq!(got, want);
+        got
+    }
+
+    #[test]
+    fn fixture_heart_timeseries_1w() {
+        let Some(body) = fixture!("heart-timeseries-2017-08-15_2017-08-21.json") else {
+            return;
+        };
+        let got = check_heart(&body);
+        let resting = got
+            .iter()
+            .filter(|r| r.metric == Metric::RestingHeartRateBpm);
+        assert_eq!(resting.count(), 7);
+    }
+
+    /// Expected sleep readings per `dateOfSleep`, summed over the logs with plain JSON walks.
+    fn sleep_from_logs(v: &Value) -> Vec<Reading> {
+        let mut days: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+        for l in v["sleep"].as_array().unwrap() {
+            days.entry(s(&l["dateOfSleep"])).or_default().push(l);
+        }
+        let mut want = Vec::new();
+        for (d, logs) in days {
+            let asleep = logs.iter().map(|l| f(&l["minutesAsleep"])).sum();
+            want.push(r(Metric::SleepMinutesTotal, d, asleep));
+            for stage in Stages::NAMES {
+                let m: Vec<f64> = logs
+                    .iter()
+                    .filter_map(|l| l.pointer(&format!("/levels/summary/{stage}/minutes")))
+                    .map(f)
+                    .collect();
+                if !m.is_empty() {
+                    let sum = m.iter().sum();
+                    want.push(rl(Metric::SleepStageMinutes, d, sum, "stage", stage));
+                }
+            }
+        }
+        want
+    }
+
+    #[test]
+    fn fixture_sleep_range() {
+        let Some(body) = fixture!("sleep-log-v1.2-range-2025-01-30_2025-02-01.json") else {
+            return;
+        };
+        let want = sleep_from_logs(&json(&body));
+        assert_eq!(want.len(), 3 * 5);
+        assert_eq!(sleep_range(&body).unwrap(), want);
+    }
+
+    /// A one-day response: the readings equal the endpoint's own `summary`.
+    fn check_sleep_day(body: &[u8]) {
+        let v = json(body);
+        let d = s(&v["sleep"][0]["dateOfSleep"]);
+        let sm = &v["summary"];
+        let mut want = vec![r(
+            Metric::SleepMinutesTotal,
+            d,
+            f(&sm["totalMinutesAsleep"]),
+        )];
+        for stage in Stages::NAMES {
+            let m = f(&sm["stages"][stage]);
+            want.push(rl(Metric::SleepStageMinutes, d, m, "stage", stage));
+        }
+        assert_eq!(sleep_range(body).unwrap(), want);
+        assert_eq!(want, sleep_from_logs(&v));
+    }
+
+    #[test]
+    fn fixture_sleep_day_2021_11_27() {
+        let Some(body) = fixture!("sleep-log-v1.2-2021-11-27.json") else {
+            return;
+        };
+        check_sleep_day(&body);
+    }
+
+    #[test]
+    fn fixture_sleep_day_2021_11_28() {
+        let Some(body) = fixture!("sleep-log-v1.2-2021-11-28.json") else {
+            return;
+        };
+        check_sleep_day(&body);
+    }
+
+    #[test]
+    fn fixture_sleep_day_2025_02_01() {
+        let Some(body) = fixture!("sleep-log-v1.2-2025-02-01.json") else {
+            return;
+        };
+        check_sleep_day(&body);
+    }
+
+    #[test]
+    fn fixture_sleep_classic_log_has_no_stages() {
+        let Some(body) = fixture!("sleep-log-v1-classic-minuteData-2021-10-31.json") else {
+            return;
+        };
+        let v = json(&body);
+        let want = vec![r(
+            Metric::SleepMinutesTotal,
+            s(&v["sleep"][0]["dateOfSleep"]),
+            f(&v["summary"]["totalMinutesAsleep"]),
+        )];
+        assert_eq!(sleep_range(&body).unwrap(), want);
+        assert_eq!(want, sleep_from_logs(&v));
+    }
+
+    fn check_profile(body: &[u8]) {
+        let u = &json(body)["user"];
+        assert_eq!(
+            profile(body).unwrap(),
+            WireProfile {
+                timezone: s(&u["timezone"]).into(),
+                member_since: Some(day(s(&u["memberSince"]))),
+                encoded_id: Some(s(&u["encodedId"]).into()),
+            }
+        );
+    }
+
+    #[test]
+    fn fixture_profile_asia_tokyo() {
+        let Some(body) = fixture!("profile-asia-tokyo-2024.json") else {
+            return;
+        };
+        check_profile(&body);
+    }
+
+    #[test]
+    fn fixture_profile_europe_london() {
+        let Some(body) = fixture!("profile-europe-london-fitbitnet.json") else {
+            return;
+        };
+        check_profile(&body);
+    }
+
+    /// Every point of the recorded day, in order.
+    fn check_intraday(body: &[u8], key: &str) {
+        let v = json(body);
+        let d = s(&v[format!("activities-{key}")][0]["dateTime"]);
+        let want: Vec<(NaiveDateTime, f64)> = v[format!("activities-{key}-intraday")]["dataset"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (at(d, s(&p["time"])), f(&p["value"])))
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(intraday(body, key, day(d)).unwrap(), want);
+    }
+
+    #[test]
+    fn fixture_heart_intraday_1sec_2017_06_10() {
+        let Some(body) = fixture!("heart-intraday-1sec-2017-06-10.json") else {
+            return;
+        };
+        check_intraday(&body, "heart");
+        check_heart(&body);
+    }
+
+    #[test]
+    fn fixture_heart_intraday_1sec_2017_05_13() {
+        let Some(body) = fixture!("heart-intraday-1sec-2017-05-13.json") else {
+            return;
+        };
+        check_intraday(&body, "heart");
+        check_heart(&body);
+    }
+
+    #[test]
+    fn fixture_heart_intraday_1min_2017_06_29() {
+        let Some(body) = fixture!("heart-intraday-1min-2017-06-29.json") else {
+            return;
+        };
+        check_intraday(&body, "heart");
+        check_heart(&body);
+    }
+
+    #[test]
+    fn fixture_heart_intraday_1min_2021_10_31_partial_day() {
+        let Some(body) = fixture!("heart-intraday-1min-2021-10-31-partial-day.json") else {
+            return;
+        };
+        check_intraday(&body, "heart");
+        check_heart(&body);
+    }
+
+    #[test]
+    fn fixture_heart_intraday_1min_2021_11_27() {
+        let Some(body) = fixture!("heart-intraday-1min-2021-11-27.json") else {
+            return;
+        };
+        check_intraday(&body, "heart");
+        check_heart(&body);
+    }
+
+    #[test]
+    fn fixture_heart_intraday_15min_2017_08_21_flattened() {
+        let Some(body) = fixture!("heart-intraday-15min-2017-08-21.json") else {
+            return;
+        };
+        check_intraday(&body, "heart");
+        // Zones at the item's top level and `value` a plain number: zone readings only.
+        let got = check_heart(&body);
+        assert!(!got.is_empty());
+        assert!(got.iter().all(|r| r.metric != Metric::RestingHeartRateBpm));
+    }
+
+    #[test]
+    fn fixture_steps_intraday_1min_2016_03_08() {
+        let Some(body) = fixture!("steps-intraday-1min-2016-03-08.json") else {
+            return;
+        };
+        check_intraday(&body, "steps");
+    }
+
+    #[test]
+    fn fixture_steps_intraday_1min_2021_10_31_partial_day() {
+        let Some(body) = fixture!("steps-intraday-1min-2021-10-31-partial-day.json") else {
+            return;
+        };
+        check_intraday(&body, "steps");
+    }
+
+    #[test]
+    fn fixture_steps_intraday_1min_2021_12_04() {
+        let Some(body) = fixture!("steps-intraday-1min-2021-12-04.json") else {
+            return;
+        };
+        check_intraday(&body, "steps");
+    }
+
+    #[test]
+    fn fixture_calories_intraday_1min_2015_03_20() {
+        let Some(body) = fixture!("calories-intraday-1min-2015-03-20.json") else {
+            return;
+        };
+        check_intraday(&body, "calories");
+    }
+
+    #[test]
+    fn fixture_calories_intraday_1min_2021_12_04() {
+        let Some(body) = fixture!("calories-intraday-1min-2021-12-04.json") else {
+            return;
+        };
+        check_intraday(&body, "calories");
+    }
+
+    #[test]
+    fn fixture_distance_intraday_1min_2021_10_31_partial_day() {
+        let Some(body) = fixture!("distance-intraday-1min-2021-10-31-partial-day.json") else {
+            return;
+        };
+        check_intraday(&body, "distance");
+    }
+
+    #[test]
+    fn fixture_distance_intraday_1min_2021_12_04() {
+        let Some(body) = fixture!("distance-intraday-1min-2021-12-04.json") else {
+            return;
+        };
+        check_intraday(&body, "distance");
+    }
+
+    #[test]
+    fn fixture_elevation_intraday_1min_2021_10_31_partial_day() {
+        let Some(body) = fixture!("elevation-intraday-1min-2021-10-31-partial-day.json") else {
+            return;
+        };
+        check_intraday(&body, "elevation");
+    }
+
+    #[test]
+    fn fixture_floors_intraday_1min_2021_10_31_partial_day() {
+        let Some(body) = fixture!("floors-intraday-1min-2021-10-31-partial-day.json") else {
+            return;
+        };
+        check_intraday(&body, "floors");
+    }
 }
