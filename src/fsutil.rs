@@ -65,6 +65,12 @@ pub fn lock_dir(dir: &Path, timeout: Duration) -> Result<RunLock, Exit> {
         match file.try_lock() {
             Ok(()) => break,
             Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                if let Some(code) = crate::interrupt::requested() {
+                    return Err(Exit::new(
+                        code,
+                        format!("interrupted while waiting for {}", path.display()),
+                    ));
+                }
                 std::thread::sleep(Duration::from_millis(50));
             }
             Err(fs::TryLockError::WouldBlock) => {

@@ -17,6 +17,7 @@ pub mod error;
 pub mod format;
 pub mod fsutil;
 pub mod health;
+pub mod interrupt;
 pub mod metrics;
 pub mod sink;
 pub mod source;

@@ -26,7 +26,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Try-again-later is a warning; everything else needs a person.
-            let level = if e.code == syncbit::error::TEMPFAIL {
+            let level = if [
+                syncbit::error::TEMPFAIL,
+                syncbit::interrupt::INTERRUPTED,
+                syncbit::interrupt::TERMINATED,
+            ]
+            .contains(&e.code)
+            {
                 syncbit::log::Level::Warn
             } else {
                 syncbit::log::Level::Error

@@ -97,82 +97,174 @@ pub struct StateFile {
     pub state: State,
 }
 
+/// Why a state file could not be used.
+#[derive(Debug)]
+enum Unusable {
+    /// It cannot be read at all (permissions, I/O): nothing to fall back to safely.
+    Unreadable(String),
+    /// It was written by a newer syncbit: never replaced by an older state.
+    Newer(String),
+    /// It is damaged (not JSON, not a state): the backup may stand in.
+    Corrupt(String),
+}
+
 impl StateFile {
     /// Read `<dir>/sync_state.json`; a missing file is an empty state; the predecessor's
-    /// format is migrated (its `last_successful_date` marks earlier days' daily data done).
+    /// format is migrated (its `last_successful_date` marks earlier days' daily data done). A
+    /// damaged file is replaced by the last good state, `sync_state.json.bak`, with a warning
+    /// (the next save moves the damaged file aside).
     ///
-    /// Errors: the file exists but is not JSON, or comes from a newer syncbit.
+    /// Errors: the file cannot be read, comes from a newer syncbit, or is damaged and has no
+    /// usable backup.
     pub fn load(dir: &Path) -> Result<StateFile, String> {
         let path = dir.join(STATE_FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(StateFile {
-                    path,
-                    state: State {
-                        version: VERSION,
-                        ..State::default()
-                    },
-                });
-            }
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            format!(
-                "{} is not valid JSON ({e}); `syncbit state reset` moves it aside and starts \
-                 over (data in VictoriaMetrics stays)",
-                path.display()
-            )
-        })?;
-        let state = match value.get("version").and_then(|v| v.as_u64()) {
-            Some(v) if v > VERSION as u64 => {
-                return Err(format!(
-                    "{} was written by a newer syncbit (format {v}); upgrade syncbit",
-                    path.display()
-                ));
-            }
-            Some(_) => {
-                let mut st: State = serde_json::from_value(value)
-                    .map_err(|e| format!("{} is not a syncbit state file: {e}", path.display()))?;
-                let (pause, budget) = (st.legacy_pause.take(), st.legacy_budget.take());
-                if pause.is_some() || budget.is_some() {
-                    let memo = st
-                        .quota
-                        .entry(LEGACY_QUOTA_SOURCE.to_string())
-                        .or_insert_with(|| serde_json::json!({}));
-                    for (k, v) in [("rate_limited_until", pause), ("budget", budget)] {
-                        if let Some(v) = v {
-                            memo[k] = v;
-                        }
+        match read(&path) {
+            Ok(state) => Ok(StateFile { path, state }),
+            Err(Unusable::Unreadable(m) | Unusable::Newer(m)) => Err(m),
+            Err(Unusable::Corrupt(m)) => {
+                let bak = backup_path(&path);
+                match read(&bak) {
+                    Ok(state) if bak.exists() => {
+                        crate::warn!(
+                            "{m}; continuing from the last good state {} (the progress of the last save may be fetched again)",
+                            bak.display()
+                        );
+                        Ok(StateFile { path, state })
                     }
+                    _ => Err(format!(
+                        "{m}; `syncbit state reset` moves it aside and starts over (data in VictoriaMetrics stays)"
+                    )),
                 }
-                st
             }
-            None => migrate(value, &path)?,
-        };
-        Ok(StateFile { path, state })
+        }
     }
 
-    /// Write the state atomically (temp file, fsync, rename, fsync of the directory).
+    /// [`StateFile::load`] for `state reset`: a damaged file without a usable backup is moved
+    /// aside (with a warning naming where) and an empty state takes its place.
+    ///
+    /// Errors: the file cannot be read, or comes from a newer syncbit.
+    pub fn load_or_set_aside(dir: &Path) -> Result<StateFile, String> {
+        let path = dir.join(STATE_FILE);
+        match StateFile::load(dir) {
+            Ok(sf) => Ok(sf),
+            Err(m) => match read(&path) {
+                Err(Unusable::Corrupt(why)) => {
+                    let aside = move_aside(&path)
+                        .map_err(|e| format!("{m}; moving it aside failed too: {e}"))?;
+                    crate::warn!("{why}; moved it to {}", aside.display());
+                    Ok(StateFile {
+                        path,
+                        state: State {
+                            version: VERSION,
+                            ..State::default()
+                        },
+                    })
+                }
+                _ => Err(m),
+            },
+        }
+    }
+
+    /// Write the state atomically (temp file, fsync, rename, fsync of the directory). The
+    /// previous file is kept as `sync_state.json.bak` when it is a good state; a damaged one is
+    /// moved aside to `sync_state.json.corrupt-<time>` (never overwriting an earlier one).
     pub fn save(&self) -> std::io::Result<()> {
+        if let Ok(old) = std::fs::read(&self.path) {
+            if parse(&old, &self.path).is_ok() {
+                atomic_write(&backup_path(&self.path), &old)?;
+            } else {
+                move_aside(&self.path)?;
+            }
+        }
         let body = serde_json::to_vec_pretty(&self.state).expect("state serializes");
         atomic_write(&self.path, &body)
+    }
+}
+
+/// `sync_state.json.bak`.
+pub fn backup_path(path: &Path) -> PathBuf {
+    path.with_extension("json.bak")
+}
+
+/// Move a damaged file aside as `<name>.corrupt-<UTC time>[-N]`, never replacing an earlier
+/// copy; returns where it went.
+pub fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for n in 0.. {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let aside = path.with_file_name(format!("{name}.corrupt-{stamp}{suffix}"));
+        if !aside.exists() {
+            std::fs::rename(path, &aside)?;
+            return Ok(aside);
+        }
+    }
+    unreachable!("some name is free")
+}
+
+fn read(path: &Path) -> Result<State, Unusable> {
+    match std::fs::read(path) {
+        Ok(b) => parse(&b, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State {
+            version: VERSION,
+            ..State::default()
+        }),
+        Err(e) => Err(Unusable::Unreadable(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn parse(bytes: &[u8], path: &Path) -> Result<State, Unusable> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Unusable::Corrupt(format!("{} is not valid JSON ({e})", path.display())))?;
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v > VERSION as u64 => Err(Unusable::Newer(format!(
+            "{} was written by a newer syncbit (format {v}); upgrade syncbit",
+            path.display()
+        ))),
+        Some(_) => {
+            let mut st: State = serde_json::from_value(value).map_err(|e| {
+                Unusable::Corrupt(format!(
+                    "{} is not a syncbit state file: {e}",
+                    path.display()
+                ))
+            })?;
+            let (pause, budget) = (st.legacy_pause.take(), st.legacy_budget.take());
+            if pause.is_some() || budget.is_some() {
+                let memo = st
+                    .quota
+                    .entry(LEGACY_QUOTA_SOURCE.to_string())
+                    .or_insert_with(|| serde_json::json!({}));
+                for (k, v) in [("rate_limited_until", pause), ("budget", budget)] {
+                    if let Some(v) = v {
+                        memo[k] = v;
+                    }
+                }
+            }
+            Ok(st)
+        }
+        None => migrate(value, path).map_err(Unusable::Corrupt),
     }
 }
 
 fn migrate(value: serde_json::Value, path: &Path) -> Result<State, String> {
     if !value.is_object() {
         return Err(format!(
-            "{} is not a syncbit state file (not a JSON object); `syncbit state reset` moves it aside",
+            "{} is not a syncbit state file (not a JSON object)",
             path.display()
         ));
     }
-    let legacy: Legacy = serde_json::from_value(value.clone()).map_err(|_| {
-        format!(
-            "{} is not a syncbit state file; `syncbit state reset` moves it aside",
-            path.display()
-        )
-    })?;
+    let legacy: Legacy = serde_json::from_value(value.clone())
+        .map_err(|_| format!("{} is not a syncbit state file", path.display()))?;
     crate::info!(
         "migrating the predecessor's {} to format {VERSION}",
         path.display()

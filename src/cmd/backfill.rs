@@ -44,19 +44,26 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
             )));
         }
     }
-    if a.plan {
-        let cfg = crate::config::load(g, Needs::default())?;
-        let e = Engine::offline(cfg.run.clone(), super::open_source(&cfg, a.reserve))?;
-        print!("{}", plan_text(&e, a, from, to));
-        return Ok(());
-    }
     let cfg = crate::config::load(
         g,
         Needs {
-            credentials: true,
-            sink: true,
+            credentials: !a.plan,
+            sink: !a.plan,
         },
     )?;
+    // What the run would refuse, --plan refuses too, before any request.
+    let e = Engine::offline(cfg.run.clone(), super::open_source(&cfg, a.reserve))?;
+    check(&e, a, from, to)?;
+    if a.plan {
+        if !e.zone_known() {
+            crate::warn!(
+                "the user's time zone is not known yet (no run has read the account); planning in UTC"
+            );
+        }
+        print!("{}", plan_text(&e, a, from, to));
+        return Ok(());
+    }
+    drop(e);
     if a.days.is_none()
         && from.is_none()
         && let Some(d) = cfg.run.backfill_start
@@ -74,6 +81,35 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
     })
 }
 
+/// The refusals of a backfill: a reserve not below the quota window, a window that ends before
+/// it starts.
+///
+/// Errors: exit 2.
+fn check(
+    e: &Engine,
+    a: &BackfillArgs,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(), Exit> {
+    if let (Some(r), Some(size)) = (a.reserve, e.source().quota_size())
+        && r >= size
+    {
+        return Err(Exit::usage(format!(
+            "--reserve {r} leaves nothing to backfill: {} allows {size} requests per window; accepted: 0 to {}",
+            e.source().name(),
+            size - 1
+        )));
+    }
+    let (d0, d1) = plan::backfill_windows(&e.facts, &e.opts, &window(a, e, from, to)).daily;
+    if d0 > d1 {
+        return Err(Exit::usage(format!(
+            "nothing to backfill: the window starts {d0}, after yesterday ({d1}); check \
+             BACKFILL_START_DATE or --from"
+        )));
+    }
+    Ok(())
+}
+
 fn pass(
     e: &mut Engine,
     a: &BackfillArgs,
@@ -85,12 +121,8 @@ fn pass(
     let todo: u64 = e.requests(&gaps).iter().map(|r| r.cost).sum();
     let windows = plan::backfill_windows(&e.facts, &e.opts, &w);
     let (d0, d1) = windows.daily;
-    if d0 > d1 {
-        return Err(Exit::usage(format!(
-            "nothing to backfill: the window starts {d0}, after yesterday ({d1}); check \
-             BACKFILL_START_DATE or --from"
-        )));
-    }
+    // Again with the account's zone, which may put "yesterday" a day earlier.
+    check(e, a, from, to)?;
     if let Some(first) = e.facts.first_day
         && d0 < first
     {

@@ -33,9 +33,11 @@ pub fn open_sink(cfg: &Config) -> Result<Box<dyn Sink>, Exit> {
     }
 }
 
-/// An engine over the configured source and sink.
+/// An engine over the configured source and sink; from now on SIGINT and SIGTERM stop the run
+/// at the next request.
 ///
 /// Errors: see [`Engine::open`].
 pub fn open(cfg: &Config, reserve: Option<u64>) -> Result<Engine, Exit> {
+    crate::interrupt::install();
     Engine::open(cfg.run.clone(), open_source(cfg, reserve), open_sink(cfg)?)
 }

@@ -22,6 +22,16 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
                 );
             } else {
                 print!("{}", describe(&sf));
+                let journal = crate::engine::journal::Journal::new(data_dir, String::new());
+                let (files, samples) = journal.waiting();
+                if files > 0 {
+                    println!(
+                        "waiting in {}: {} with {}, fetched but not pushed yet (the next run writes them)",
+                        journal.dir().display(),
+                        crate::engine::progress::count(files as u64, "batch"),
+                        crate::engine::progress::count(samples as u64, "sample"),
+                    );
+                }
             }
         }
         StateCommand::Reset { daily, intraday } => {
@@ -30,20 +40,6 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
             let (d, i) = match (daily, intraday) {
                 (false, false) => (true, true),
                 (d, i) => (*d, *i),
-            };
-            let mut sf = match StateFile::load(data_dir) {
-                Ok(sf) => sf,
-                Err(e) if d && i => {
-                    // A full reset may replace an unreadable file; keep it for inspection.
-                    let path = data_dir.join(crate::state::STATE_FILE);
-                    let aside = path.with_extension("json.corrupt");
-                    std::fs::rename(&path, &aside).map_err(|err| {
-                        Exit::failure(format!("{e}; moving it aside failed too: {err}"))
-                    })?;
-                    crate::warn!("{e}; moved it to {}", aside.display());
-                    StateFile::load(data_dir).map_err(Exit::failure)?
-                }
-                Err(e) => return Err(Exit::failure(e)),
             };
             if cfg.run.dry_run {
                 println!(
@@ -55,10 +51,11 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
                     } else {
                         "intraday"
                     },
-                    sf.path.display()
+                    data_dir.join(crate::state::STATE_FILE).display()
                 );
                 return Ok(());
             }
+            let mut sf = StateFile::load_or_set_aside(data_dir).map_err(Exit::failure)?;
             if d {
                 sf.state.daily.clear();
                 sf.state.daily_complete_through = None;

@@ -111,21 +111,27 @@ pub fn import_url(v: &str) -> Result<String, Exit> {
     Ok(v.trim().trim_end_matches('/').to_string())
 }
 
-/// A URL for messages: user info and query string removed (they may hold credentials).
+/// A URL for messages, whatever its form (also not a URL at all): user info and query string
+/// removed, since they may hold credentials.
 pub fn redact_url(v: &str) -> String {
-    match oauth2::url::Url::parse(v.trim()) {
-        Ok(mut u) => {
-            if !u.username().is_empty() || u.password().is_some() {
-                let _ = u.set_username("");
-                let _ = u.set_password(None);
-            }
-            if u.query().is_some() {
-                u.set_query(Some("…"));
-            }
-            u.to_string()
-        }
-        Err(_) => "(not a URL)".to_string(),
-    }
+    let v = v.trim();
+    let (before_query, query) = match v.split_once('?') {
+        Some((b, _)) => (b, "?…"),
+        None => (v, ""),
+    };
+    let before_query = before_query.split('#').next().unwrap_or("");
+    let (scheme, rest) = match before_query.find("://") {
+        Some(i) => before_query.split_at(i + 3),
+        None => ("", before_query),
+    };
+    // Everything up to the last '@' may be user info, also in malformed forms such as
+    // `bob:pw@host` or `http//bob:pw@host`.
+    let rest = match rest.rfind('@') {
+        Some(i) if scheme.is_empty() => format!("…@{}", &rest[i + 1..]),
+        Some(i) => rest[i + 1..].to_string(),
+        None => rest.to_string(),
+    };
+    format!("{scheme}{rest}{query}")
 }
 
 #[cfg(test)]
@@ -149,6 +155,24 @@ mod tests {
         assert!(!e.message.contains("secretpw"), "{}", e.message);
         assert_eq!(import_url("http://bob:pw@:80").unwrap_err().code, USAGE);
         assert_eq!(import_url("localhost:8428").unwrap_err().code, USAGE);
+    }
+
+    #[test]
+    fn no_form_of_endpoint_shows_its_password() {
+        for v in [
+            "http://bob:s3cret@vm:8428/api/v1/import/prometheus",
+            "bob:s3cret@vm:8428",
+            "http//bob:s3cret@vm",
+            "http://bob:s3cret@",
+            "https://vm:8428/api/v1/import/prometheus?authKey=s3cret",
+            "http://bob:s3cret@vm:8428/api/v1/import?x=1#s3cret",
+        ] {
+            let shown = redact_url(v);
+            assert!(!shown.contains("s3cret"), "{v} → {shown}");
+            if let Err(e) = import_url(v) {
+                assert!(!e.message.contains("s3cret"), "{v} → {}", e.message);
+            }
+        }
     }
 
     #[test]

@@ -335,11 +335,6 @@ impl Engine {
     /// Errors: the lock or the state file.
     pub fn offline(run: Run, source: Box<dyn Source>) -> Result<Engine, Exit> {
         let mut e = Engine::assemble(run, source, Box::new(crate::sink::Stdout))?;
-        if e.opts.timezone.is_none() && e.state.state.profile_timezone.is_none() {
-            crate::warn!(
-                "the user's time zone is not known yet (no run has read the account); planning in UTC"
-            );
-        }
         e.facts.last_sync_ms = Some(e.facts.now.timestamp_millis());
         Ok(e)
     }
@@ -390,6 +385,11 @@ impl Engine {
             replayed: 0,
             _lock: lock,
         })
+    }
+
+    /// Whether the user's time zone is known (configured, or read from the account before).
+    pub fn zone_known(&self) -> bool {
+        self.opts.timezone.is_some() || self.state.state.profile_timezone.is_some()
     }
 
     /// The source, for what it can tell without a request (usage, pace, its plan).
@@ -548,7 +548,12 @@ impl Engine {
         let mut summary = Summary::default();
         let mut failed: Vec<String> = Vec::new();
         let mut stop: Option<SourceError> = None;
+        let mut interrupted = None;
         for req in &requests {
+            if let Some(code) = crate::interrupt::requested() {
+                interrupted = Some(code);
+                break;
+            }
             let key = req.series.key();
             if self.skipped.contains(key) {
                 continue;
@@ -580,7 +585,7 @@ impl Engine {
             }
             progress.advance(req.cost);
         }
-        if devices && stop.is_none() {
+        if devices && stop.is_none() && interrupted.is_none() {
             let (records, mut piece) = self.devices_piece().map_err(|e| self.fail(e))?;
             self.writer.queue(records, &mut piece)?;
         }
@@ -604,6 +609,20 @@ impl Engine {
             progress.abandon();
             let _ = self.save();
             return Err(e);
+        }
+        if let Some(code) = interrupted {
+            progress.abandon();
+            self.save()?;
+            return Err(Exit::new(
+                code,
+                format!(
+                    "interrupted; {} written, progress saved; the next run resumes",
+                    count(
+                        (summary.samples + std::mem::take(&mut self.replayed)) as u64,
+                        "sample"
+                    )
+                ),
+            ));
         }
         progress.finish();
         if !self.opts.dry_run && summary.jobs_done > 0 {

@@ -234,8 +234,12 @@ impl Policy {
         let mut attempt = 1;
         (|| op())
             .retry(backoff)
-            .sleep(std::thread::sleep)
-            .when(|f| self.retryable(f) && started.elapsed() < self.max_total)
+            .sleep(crate::interrupt::sleep)
+            .when(|f| {
+                self.retryable(f)
+                    && started.elapsed() < self.max_total
+                    && crate::interrupt::requested().is_none()
+            })
             .notify(|f, wait| {
                 let why = match f {
                     Failure::Transport(t) => t.clone(),

@@ -367,4 +367,7 @@ pub trait Source {
     /// How long `requests` more calls take under this source's quota, for `backfill --plan`,
     /// e.g. "fits in one hour's budget at 140 requests/h".
     fn pace(&self, requests: u64) -> String;
+    /// Calls per quota window, when the source has such a window (a `--reserve` must stay
+    /// below it).
+    fn quota_size(&self) -> Option<u64>;
 }

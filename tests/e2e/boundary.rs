@@ -134,6 +134,9 @@ impl Source for Plain {
     fn pace(&self, _: u64) -> String {
         "no quota".into()
     }
+    fn quota_size(&self) -> Option<u64> {
+        None
+    }
 }
 
 fn run_opts(dir: &std::path::Path) -> Run {

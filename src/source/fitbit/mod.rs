@@ -435,6 +435,10 @@ impl Source for FitbitSource {
         }
     }
 
+    fn quota_size(&self) -> Option<u64> {
+        Some(self.client.quota.limit.unwrap_or(HOURLY_LIMIT))
+    }
+
     fn pace(&self, left: u64) -> String {
         let q = &self.client.quota;
         let limit = q.limit.unwrap_or(HOURLY_LIMIT);
