@@ -9,7 +9,6 @@ use crate::error::Exit;
 use crate::metrics::Metric;
 use crate::sink::victoria::Victoria;
 use crate::sink::{Batch, Sink};
-use crate::source::http::Policy;
 
 /// What a run did, for its health metrics.
 #[derive(Clone, Debug, Default)]
@@ -47,11 +46,7 @@ pub fn run(
             &stats,
             ms,
         );
-        // One quick try: when VictoriaMetrics is away the run has already waited for it.
-        let mut sink = Victoria::new(sink, crate::source::http::agent()).with_policy(Policy {
-            attempts: 1,
-            ..Policy::push()
-        });
+        let mut sink = Victoria::new(sink, crate::source::http::agent()).quick();
         if let Err(e) = sink.push(&batch) {
             crate::debug!("could not push syncbit's health metrics: {e}");
         }

@@ -51,6 +51,15 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
             sink: !a.plan,
         },
     )?;
+    if a.days.is_none()
+        && from.is_none()
+        && let Some(d) = cfg.run.backfill_start
+        && d >= latest_today
+    {
+        return Err(Exit::usage(format!(
+            "BACKFILL_START_DATE={d} is not in the past; backfill covers days before today"
+        )));
+    }
     // What the run would refuse, --plan refuses too, before any request.
     let e = Engine::offline(cfg.run.clone(), super::open_source(&cfg, a.reserve))?;
     check(&e, a, from, to)?;
@@ -64,15 +73,6 @@ pub fn run(g: &Global, a: &BackfillArgs) -> Result<(), Exit> {
         return Ok(());
     }
     drop(e);
-    if a.days.is_none()
-        && from.is_none()
-        && let Some(d) = cfg.run.backfill_start
-        && d >= latest_today
-    {
-        return Err(Exit::usage(format!(
-            "BACKFILL_START_DATE={d} is not in the past; backfill covers days before today"
-        )));
-    }
     crate::health::run(&cfg, "backfill", |stats| {
         let mut e = super::open(&cfg, a.reserve)?;
         let result = pass(&mut e, a, from, to);

@@ -15,6 +15,8 @@ use crate::source::http::{self, Failure, Policy};
 
 /// How long one push attempt may take in all.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The same for a quick push (health metrics at the end of a run).
+const QUICK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The VictoriaMetrics sink.
 pub struct Victoria {
@@ -24,6 +26,7 @@ pub struct Victoria {
     shown: String,
     auth: Auth,
     policy: Policy,
+    timeout: Duration,
 }
 
 impl Victoria {
@@ -35,12 +38,15 @@ impl Victoria {
             shown: redact_url(&s.url),
             auth: s.auth.clone(),
             policy: Policy::push(),
+            timeout: ATTEMPT_TIMEOUT,
         }
     }
 
-    /// The same sink with another retry policy (health metrics: one quick try).
-    pub fn with_policy(mut self, policy: Policy) -> Victoria {
-        self.policy = policy;
+    /// The same sink making one short attempt per push (health metrics: when VictoriaMetrics
+    /// is away, the run has already waited for it).
+    pub fn quick(mut self) -> Victoria {
+        self.policy.attempts = 1;
+        self.timeout = QUICK_TIMEOUT;
         self
     }
 
@@ -48,7 +54,6 @@ impl Victoria {
         let mut req = self
             .agent
             .post(&self.url)
-            .timeout(ATTEMPT_TIMEOUT)
             .set("Content-Type", "text/plain")
             .set("Content-Encoding", "gzip");
         match &self.auth {
@@ -56,7 +61,7 @@ impl Victoria {
             Auth::Basic(u, p) => req = req.set("Authorization", &http::basic(u, p)),
             Auth::Bearer(t) => req = req.set("Authorization", &format!("Bearer {t}")),
         }
-        http::send_ok(req, Some(body)).map(|_| ())
+        http::send_within(req, Some(body), self.timeout).map(|_| ())
     }
 
     fn message(&self, f: Failure) -> PushError {

@@ -44,7 +44,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    fn read(resp: ureq::Response) -> Result<Answer, Failure> {
+    fn read(resp: ureq::Response, waited: Duration) -> Result<Answer, Failure> {
         let status = resp.status();
         let headers = resp
             .headers_names()
@@ -53,7 +53,7 @@ impl Answer {
             .collect();
         let mut body = Vec::new();
         std::io::Read::read_to_end(&mut resp.into_reader(), &mut body)
-            .map_err(|e| Failure::Transport(describe_io(&e)))?;
+            .map_err(|e| Failure::Transport(describe_io(&e, waited)))?;
         Ok(Answer {
             status,
             headers,
@@ -104,23 +104,36 @@ impl Failure {
 ///
 /// Errors: [`Failure::Transport`] when no answer arrived.
 pub fn send(req: ureq::Request, body: Option<&[u8]>) -> Result<Answer, Failure> {
+    send_inner(req, body, IO_TIMEOUT)
+}
+
+/// [`send`] with a bound on the whole exchange, and non-2xx answers as [`Failure::Status`].
+pub fn send_within(
+    req: ureq::Request,
+    body: Option<&[u8]>,
+    total: Duration,
+) -> Result<Answer, Failure> {
+    let a = send_inner(req.timeout(total), body, total)?;
+    if a.ok() {
+        Ok(a)
+    } else {
+        Err(Failure::Status(a))
+    }
+}
+
+/// `waited`: the timeout in force, for the message when it ran out.
+fn send_inner(
+    req: ureq::Request,
+    body: Option<&[u8]>,
+    waited: Duration,
+) -> Result<Answer, Failure> {
     let result = match body {
         Some(b) => req.send_bytes(b),
         None => req.call(),
     };
     match result {
-        Ok(resp) | Err(ureq::Error::Status(_, resp)) => Answer::read(resp),
-        Err(ureq::Error::Transport(t)) => Err(Failure::Transport(describe(&t))),
-    }
-}
-
-/// [`send`], with non-2xx answers as [`Failure::Status`].
-pub fn send_ok(req: ureq::Request, body: Option<&[u8]>) -> Result<Answer, Failure> {
-    let a = send(req, body)?;
-    if a.ok() {
-        Ok(a)
-    } else {
-        Err(Failure::Status(a))
+        Ok(resp) | Err(ureq::Error::Status(_, resp)) => Answer::read(resp, waited),
+        Err(ureq::Error::Transport(t)) => Err(Failure::Transport(describe(&t, waited))),
     }
 }
 
@@ -131,11 +144,11 @@ fn is_timeout(e: &std::io::Error) -> bool {
     )
 }
 
-fn describe_io(e: &std::io::Error) -> String {
+fn describe_io(e: &std::io::Error, waited: Duration) -> String {
     if is_timeout(e) {
         format!(
             "timed out after {} s waiting for an answer",
-            IO_TIMEOUT.as_secs()
+            waited.as_secs()
         )
     } else {
         format!("the connection failed: {}", e.kind())
@@ -143,7 +156,7 @@ fn describe_io(e: &std::io::Error) -> String {
 }
 
 /// A transport error in plain words; timeouts say how long was waited.
-fn describe(t: &ureq::Transport) -> String {
+fn describe(t: &ureq::Transport, waited: Duration) -> String {
     let io = std::error::Error::source(t).and_then(|e| e.downcast_ref::<std::io::Error>());
     let timed_out = io.is_some_and(is_timeout) || t.to_string().contains("timed out");
     match t.kind() {
@@ -152,7 +165,7 @@ fn describe(t: &ureq::Transport) -> String {
         }
         _ if timed_out => format!(
             "timed out after {} s waiting for an answer",
-            IO_TIMEOUT.as_secs()
+            waited.as_secs()
         ),
         ureq::ErrorKind::ConnectionFailed => match io {
             Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {

@@ -10,6 +10,7 @@ mod failures;
 mod formatting;
 mod harness;
 mod intraday;
+mod newuser;
 mod ops;
 mod packaging;
 mod sim_selftest;

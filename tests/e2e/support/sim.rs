@@ -180,6 +180,12 @@ impl Sim {
         self.lock().malformed = n;
     }
 
+    /// Every data answer whose path contains all of `parts` is cut in half (malformed JSON)
+    /// until called with an empty list.
+    pub fn malformed_matching(&self, parts: &[&str]) {
+        self.lock().malformed_matching = parts.iter().map(|p| p.to_string()).collect();
+    }
+
     /// The current access token now gets 401 `expired_token`.
     pub fn expire_access_token(&self) {
         self.lock().access_expired = true;
@@ -200,6 +206,11 @@ impl Sim {
     /// Date ranges longer than `days` answer 422 "too many data points" (`None`: never).
     pub fn limit_ranges_to(&self, days: Option<i64>) {
         self.lock().limit_422 = days;
+    }
+
+    /// Every data answer is sent `ms` later (a slow API, to interrupt a run mid-way).
+    pub fn delay_data_answers(&self, ms: u64) {
+        self.lock().data_delay_ms = ms;
     }
 
     /// The token endpoint rotates the tokens at once but answers `ms` later (to kill a client
@@ -322,6 +333,7 @@ struct State {
     gone: bool,
     fail: Option<(usize, u16)>,
     malformed: usize,
+    malformed_matching: Vec<String>,
     used: u32,
     win_hour: Option<i64>,
     win_start: Option<Instant>,
@@ -335,6 +347,7 @@ struct State {
     devices_forbidden: bool,
     /// The token endpoint answers this long after it rotated the tokens.
     token_delay_ms: u64,
+    data_delay_ms: u64,
     /// Scopes the simulated user unticks on the consent page.
     denied: Vec<String>,
     revocations: usize,
@@ -377,6 +390,7 @@ fn handle(st: &Mutex<State>, mut rq: tiny_http::Request) {
         } else if path == "/oauth2/revoke" {
             s.revoke(auth.as_deref(), &body)
         } else {
+            delay = s.data_delay_ms;
             s.data(&method, &url, auth.as_deref())
         };
         s.log.push(Request {
@@ -496,6 +510,7 @@ impl State {
             gone: false,
             fail: None,
             malformed: 0,
+            malformed_matching: Vec::new(),
             used: 0,
             win_hour: None,
             win_start: None,
@@ -507,6 +522,7 @@ impl State {
             scale_sync: None,
             devices_forbidden: false,
             token_delay_ms: 0,
+            data_delay_ms: 0,
             denied: vec![],
             revocations: 0,
         }
@@ -823,8 +839,13 @@ impl State {
             },
             _ => resp(405, errors("request", None, "Method not allowed")),
         };
-        if self.malformed > 0 {
-            self.malformed -= 1;
+        let matching = !self.malformed_matching.is_empty()
+            && self
+                .malformed_matching
+                .iter()
+                .all(|p| url.contains(p.as_str()));
+        if self.malformed > 0 || matching {
+            self.malformed = self.malformed.saturating_sub(1);
             r.status = 200;
             let mut cut = r.body.len() / 2;
             while !r.body.is_char_boundary(cut) {
