@@ -194,8 +194,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// For API sources: 4 attempts, 2 s first wait (`SYNCBIT_RETRY_DELAY_MS` overrides it, for
-    /// tests), about 2 minutes at most.
+    /// For API sources: up to 4 attempts, 2 s first wait (`SYNCBIT_RETRY_DELAY_MS` overrides
+    /// it, for tests), no new attempt after 90 s: a silent API costs a run about 2 minutes.
     pub fn api() -> Policy {
         let first_delay = std::env::var("SYNCBIT_RETRY_DELAY_MS")
             .ok()
@@ -205,7 +205,7 @@ impl Policy {
         Policy {
             attempts: 4,
             first_delay,
-            max_total: Duration::from_secs(120),
+            max_total: Duration::from_secs(90),
             retry_429: false,
         }
     }
