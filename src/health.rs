@@ -21,6 +21,8 @@ pub struct RunStats {
     pub budget_left: Option<u64>,
     /// (kind, family, Unix seconds of local midnight) of the newest complete day per family.
     pub newest_complete: Vec<(&'static str, String, i64)>,
+    /// Families and resources skipped for a missing scope.
+    pub skipped: Vec<&'static str>,
 }
 
 /// Run `body` as `command`, then push the health metrics of the run (best effort: a failure to
@@ -70,6 +72,13 @@ fn build(user: &str, command: &str, code: u8, secs: f64, s: &RunStats, ms: i64) 
     add(Metric::RunSamplesWritten, &cmd, s.samples as f64);
     if let Some(left) = s.budget_left {
         add(Metric::RateLimitRemaining, &[], left as f64);
+    }
+    for family in &s.skipped {
+        add(
+            Metric::RunSkipped,
+            &[("command", command.to_string()), ("family", family.to_string())],
+            1.0,
+        );
     }
     for (kind, family, secs) in &s.newest_complete {
         add(

@@ -15,6 +15,8 @@ pub struct MetricDef {
     pub labels: &'static str,
     /// Where the value comes from in the Fitbit Web API.
     pub source: &'static str,
+    /// Where the value comes from in the Google Health API ("" when it has none).
+    pub google: &'static str,
     /// The `COLLECT_*` family or intraday resource it belongs to.
     pub family: &'static str,
 }
@@ -55,6 +57,8 @@ pub enum Metric {
     Vo2Max,
     /// Nightly skin temperature relative to baseline, °C.
     TempSkinRelativeCelsius,
+    /// Active Zone Minutes that day; label `zone` (`fat_burn`, `cardio`, `peak`).
+    ActiveZoneMinutes,
     /// Device battery level, percent; labels `device_id`, `device_type`.
     DeviceBatteryPercent,
     /// Device last sync time, Unix seconds; labels `device_id`, `device_type`.
@@ -83,6 +87,9 @@ pub enum Metric {
     RunSamplesWritten,
     /// syncbit health: requests left in the hour, as the API last reported.
     RateLimitRemaining,
+    /// syncbit health: 1 for each family or resource the run skipped because the
+    /// authorization lacks its scope; labels `command`, `family`.
+    RunSkipped,
     /// syncbit health: local midnight of the newest complete day, Unix seconds; labels
     /// `kind` (daily, intraday) and `family`.
     NewestCompleteDay,
@@ -90,12 +97,16 @@ pub enum Metric {
 
 macro_rules! row {
     ($name:literal, $unit:literal, $labels:literal, $family:literal, $source:literal) => {
+        row!($name, $unit, $labels, $family, $source, "")
+    };
+    ($name:literal, $unit:literal, $labels:literal, $family:literal, $source:literal, $google:literal) => {
         MetricDef {
             name: $name,
             unit: $unit,
             labels: $labels,
             family: $family,
             source: $source,
+            google: $google,
         }
     };
 }
@@ -119,6 +130,7 @@ pub static TABLE: &[MetricDef] = &[
     row!("fitbit_hrv_rmssd_ms", "ms", "", "hrv", "GET /1/user/-/hrv/date/D.json hrv[].value.dailyRmssd"),
     row!("fitbit_vo2_max", "ml/kg/min", "", "cardio_fitness", "GET /1/user/-/cardioscore/date/D.json cardioScore[].value.vo2Max (midpoint of a range)"),
     row!("fitbit_temp_skin_relative_celsius", "°C", "", "temperature", "GET /1/user/-/temp/skin/date/D.json tempSkin[].value.nightlyRelative"),
+    row!("fitbit_active_zone_minutes", "minutes", "zone", "heart", ""),
     row!("fitbit_device_battery_percent", "percent", "device_id,device_type", "devices", "GET /1/user/-/devices.json batteryLevel"),
     row!("fitbit_device_last_sync_timestamp", "seconds", "device_id,device_type", "devices", "devices.json lastSyncTime"),
     row!("fitbit_steps_intraday", "steps", "", "steps", "GET /1/user/-/activities/steps/date/D/1d/DETAIL.json"),
@@ -133,6 +145,7 @@ pub static TABLE: &[MetricDef] = &[
     row!("syncbit_run_fitbit_requests", "requests", "command", "health", "Fitbit data requests sent by the run"),
     row!("syncbit_run_samples_written", "samples", "command", "health", "data samples pushed by the run"),
     row!("syncbit_fitbit_rate_limit_remaining", "requests", "", "health", "Fitbit-Rate-Limit-Remaining of the last response"),
+    row!("syncbit_run_skipped", "", "command,family", "health", "1 per family or resource skipped for a missing scope"),
     row!("syncbit_newest_complete_day_timestamp_seconds", "seconds", "kind,family", "health", "local midnight of the newest complete day in the state file"),
 ];
 

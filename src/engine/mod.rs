@@ -759,6 +759,11 @@ impl Engine {
             samples: self.writer.samples_written,
             budget_left: usage.budget_left,
             newest_complete: newest,
+            skipped: {
+                let mut s: Vec<&'static str> = self.skipped.iter().copied().collect();
+                s.sort();
+                s
+            },
         }
     }
 
