@@ -76,7 +76,10 @@ fn build(user: &str, command: &str, code: u8, secs: f64, s: &RunStats, ms: i64) 
     for family in &s.skipped {
         add(
             Metric::RunSkipped,
-            &[("command", command.to_string()), ("family", family.to_string())],
+            &[
+                ("command", command.to_string()),
+                ("family", family.to_string()),
+            ],
             1.0,
         );
     }

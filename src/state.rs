@@ -11,7 +11,9 @@ use crate::fsutil::atomic_write;
 /// The state file name inside `DATA_DIR`.
 pub const STATE_FILE: &str = "sync_state.json";
 /// The source whose quota format 2 kept at the top level.
-const LEGACY_QUOTA_SOURCE: &str = "fitbit-web-api";
+const LEGACY_QUOTA_SOURCE: &str = FITBIT;
+/// The source whose progress format 2 keeps at the top level.
+const FITBIT: &str = "fitbit-web-api";
 /// The current format version.
 pub const VERSION: u32 = 2;
 
@@ -37,6 +39,24 @@ pub enum Status {
     Partial,
 }
 
+/// What one source has written.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Book {
+    /// Every day before or on this date counts as complete for daily data (migrated from the
+    /// predecessor's `last_successful_date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_complete_through: Option<NaiveDate>,
+    /// Daily progress: day → family → progress.
+    #[serde(default)]
+    pub daily: BTreeMap<NaiveDate, BTreeMap<String, Progress>>,
+    /// Intraday progress: day → resource → progress.
+    #[serde(default)]
+    pub intraday: BTreeMap<NaiveDate, BTreeMap<String, Progress>>,
+    /// Device id → last sync (ms) already written as device metrics.
+    #[serde(default)]
+    pub devices_written: BTreeMap<String, i64>,
+}
+
 /// The whole state file.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct State {
@@ -51,19 +71,13 @@ pub struct State {
     /// When the profile was last read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_checked_at: Option<DateTime<Utc>>,
-    /// Every day before or on this date counts as complete for daily data (migrated from the
-    /// predecessor's `last_successful_date`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_complete_through: Option<NaiveDate>,
-    /// Daily progress: day → family → progress.
-    #[serde(default)]
-    pub daily: BTreeMap<NaiveDate, BTreeMap<String, Progress>>,
-    /// Intraday progress: day → resource → progress.
-    #[serde(default)]
-    pub intraday: BTreeMap<NaiveDate, BTreeMap<String, Progress>>,
-    /// Device id → last sync (ms) already written as device metrics.
-    #[serde(default)]
-    pub devices_written: BTreeMap<String, i64>,
+    /// What the Fitbit Web API source has written, at the top level where format 2 kept it.
+    #[serde(flatten)]
+    pub fitbit: Book,
+    /// What every other source has written, by source id: switching sources keeps each one's
+    /// progress.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, Book>,
     /// What each source keeps between runs (its quota window, a pause), by source id. A memo
     /// may carry `rate_limited_until` (RFC 3339), which `state show` displays.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -279,19 +293,47 @@ fn migrate(value: serde_json::Value, path: &Path) -> Result<State, String> {
                     .map(|n| n.and_utc())
             })
     });
-    Ok(State {
+    let mut st = State {
         version: VERSION,
-        daily_complete_through: legacy
-            .last_successful_date
-            .as_deref()
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
         last_sync,
         migrated_from: Some(value),
         ..State::default()
-    })
+    };
+    st.fitbit.daily_complete_through = legacy
+        .last_successful_date
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+    Ok(st)
 }
 
 impl State {
+    /// What `source` (a source id) has written.
+    pub fn book(&self, source: &str) -> &Book {
+        static EMPTY: std::sync::OnceLock<Book> = std::sync::OnceLock::new();
+        if source == FITBIT {
+            return &self.fitbit;
+        }
+        self.sources
+            .get(source)
+            .unwrap_or_else(|| EMPTY.get_or_init(Book::default))
+    }
+
+    /// What `source` has written, to record more.
+    pub fn book_mut(&mut self, source: &str) -> &mut Book {
+        if source == FITBIT {
+            return &mut self.fitbit;
+        }
+        self.sources.entry(source.to_string()).or_default()
+    }
+
+    /// Every source's book, the Fitbit Web API's first.
+    pub fn books(&self) -> impl Iterator<Item = (&str, &Book)> {
+        std::iter::once((FITBIT, &self.fitbit))
+            .chain(self.sources.iter().map(|(k, b)| (k.as_str(), b)))
+    }
+}
+
+impl Book {
     /// Progress of a daily family on `day`.
     pub fn daily_progress(&self, day: NaiveDate, family: &str) -> Option<Progress> {
         if self.daily_complete_through.is_some_and(|d| day <= d) {
@@ -305,5 +347,10 @@ impl State {
     /// Progress of an intraday resource on `day`.
     pub fn intraday_progress(&self, day: NaiveDate, resource: &str) -> Option<Progress> {
         self.intraday.get(&day)?.get(resource).cloned()
+    }
+
+    /// Whether nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.daily.is_empty() && self.intraday.is_empty() && self.daily_complete_through.is_none()
     }
 }

@@ -117,7 +117,7 @@ fn pass(
     to: Option<NaiveDate>,
 ) -> Result<(), Exit> {
     let w = window(a, e, from, to);
-    let gaps = plan::backfill(&e.state.state, &e.facts, &e.opts, &w, true);
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
     let todo: u64 = e.requests(&gaps).iter().map(|r| r.cost).sum();
     let windows = plan::backfill_windows(&e.facts, &e.opts, &w);
     let (d0, d1) = windows.daily;
@@ -164,7 +164,7 @@ pub fn plan_text(
 ) -> String {
     let w = window(a, e, from, to);
     let windows = plan::backfill_windows(&e.facts, &e.opts, &w);
-    let st = &e.state.state;
+    let st = e.book();
     let todo_reqs = e.requests(&plan::backfill(st, &e.facts, &e.opts, &w, true));
     let all_reqs = e.requests(&plan::backfill(st, &e.facts, &e.opts, &w, false));
     let key = |r: &Request| -> (u8, &'static str) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::cli::{Global, StateCommand};
 use crate::error::Exit;
 use crate::fsutil::lock_dir;
-use crate::state::{StateFile, Status};
+use crate::state::{Book, StateFile, Status};
 
 /// Run `state show` or `state reset`.
 pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
@@ -56,13 +56,18 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
                 return Ok(());
             }
             let mut sf = StateFile::load_or_set_aside(data_dir).map_err(Exit::failure)?;
-            if d {
-                sf.state.daily.clear();
-                sf.state.daily_complete_through = None;
-                sf.state.devices_written.clear();
-            }
-            if i {
-                sf.state.intraday.clear();
+            // Every source's progress: a reset is about what to fetch again, from any source.
+            let ids: Vec<String> = sf.state.books().map(|(id, _)| id.to_string()).collect();
+            for id in ids {
+                let book = sf.state.book_mut(&id);
+                if d {
+                    book.daily.clear();
+                    book.daily_complete_through = None;
+                    book.devices_written.clear();
+                }
+                if i {
+                    book.intraday.clear();
+                }
             }
             sf.save()
                 .map_err(|e| Exit::failure(format!("cannot write {}: {e}", sf.path.display())))?;
@@ -80,27 +85,12 @@ pub fn run(g: &Global, c: &StateCommand) -> Result<(), Exit> {
     Ok(())
 }
 
-/// A human summary: per family/resource, complete and partial day counts and the newest
-/// complete day.
-pub fn describe(sf: &StateFile) -> String {
-    let s = &sf.state;
-    let mut out = format!("state file: {}\n", sf.path.display());
-    out += &format!(
-        "time zone: {}\n",
-        s.profile_timezone.as_deref().unwrap_or("(not read yet)")
-    );
-    if let Some(t) = s.last_sync {
-        out += &format!("last run that wrote data: {}\n", t.to_rfc3339());
-    }
-    for (source, memo) in &s.quota {
-        if let Some(t) = memo.get("rate_limited_until").and_then(|t| t.as_str()) {
-            out += &format!("rate limit of {source}: paused until {t}\n");
-        }
-    }
-    if let Some(d) = s.daily_complete_through {
+fn describe_book(b: &Book) -> String {
+    let mut out = String::new();
+    if let Some(d) = b.daily_complete_through {
         out += &format!("daily complete through {d} (migrated)\n");
     }
-    for (title, map) in [("daily", &s.daily), ("intraday", &s.intraday)] {
+    for (title, map) in [("daily", &b.daily), ("intraday", &b.intraday)] {
         let mut rows: BTreeMap<&str, (usize, usize, Option<chrono::NaiveDate>)> = BTreeMap::new();
         for (day, items) in map {
             for (k, p) in items {
@@ -124,6 +114,39 @@ pub fn describe(sf: &StateFile) -> String {
                 newest.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
             );
         }
+    }
+    out
+}
+
+/// A human summary: per family/resource, complete and partial day counts and the newest
+/// complete day.
+pub fn describe(sf: &StateFile) -> String {
+    let s = &sf.state;
+    let mut out = format!("state file: {}\n", sf.path.display());
+    out += &format!(
+        "time zone: {}\n",
+        s.profile_timezone.as_deref().unwrap_or("(not read yet)")
+    );
+    if let Some(t) = s.last_sync {
+        out += &format!("last run that wrote data: {}\n", t.to_rfc3339());
+    }
+    for (source, memo) in &s.quota {
+        if let Some(t) = memo.get("rate_limited_until").and_then(|t| t.as_str()) {
+            out += &format!("rate limit of {source}: paused until {t}\n");
+        }
+    }
+    let books: Vec<(&str, &Book)> = s.books().filter(|(_, b)| !b.is_empty()).collect();
+    let books = if books.is_empty() {
+        vec![s.books().next().expect("the first book")]
+    } else {
+        books
+    };
+    let several = books.len() > 1;
+    for (id, book) in books {
+        if several {
+            out += &format!("source {id}:\n");
+        }
+        out += &describe_book(book);
     }
     out
 }

@@ -24,10 +24,10 @@ pub fn run(g: &Global) -> Result<(), Exit> {
 }
 
 fn pass(e: &mut Engine) -> Result<(), Exit> {
-    let gaps = plan::sync(&e.state.state, &e.facts, &e.opts);
+    let gaps = plan::sync(e.book(), &e.facts, &e.opts);
     e.run(&gaps, e.opts.collect_devices, "sync")?;
     if e.opts.intraday_with_sync {
-        let gaps = plan::sync_intraday(&e.state.state, &e.facts, &e.opts);
+        let gaps = plan::sync_intraday(e.book(), &e.facts, &e.opts);
         e.run(&gaps, false, "sync-intraday")?;
     }
     Ok(())

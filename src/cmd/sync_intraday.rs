@@ -16,7 +16,7 @@ pub fn run(g: &Global) -> Result<(), Exit> {
     )?;
     crate::health::run(&cfg, "sync-intraday", |stats| {
         let mut e = super::open(&cfg, Some(0))?;
-        let gaps = plan::sync_intraday(&e.state.state, &e.facts, &e.opts);
+        let gaps = plan::sync_intraday(e.book(), &e.facts, &e.opts);
         let result = e.run(&gaps, false, "sync-intraday").map(|_| ());
         *stats = e.stats();
         result

@@ -34,7 +34,7 @@ use crate::fsutil::{RunLock, lock_dir};
 use crate::metrics::Metric;
 use crate::sink::{Batch, Sink};
 use crate::source::{At, Device, Gap, Reading, Request, Series, Source, SourceError};
-use crate::state::{Progress as Done, StateFile, Status};
+use crate::state::{Book, Progress as Done, StateFile, Status};
 use journal::{Journal, Record};
 use plan::Facts;
 use progress::{Progress, count};
@@ -89,7 +89,12 @@ impl Writer {
     ///
     /// Errors: exit 1 when the sink refuses or is unreachable (the journal keeps the data) or
     /// the state cannot be written.
-    fn flush(&mut self, state: &mut StateFile, summary: &mut Summary) -> Result<(), Exit> {
+    fn flush(
+        &mut self,
+        state: &mut StateFile,
+        source: &str,
+        summary: &mut Summary,
+    ) -> Result<(), Exit> {
         if self.records.is_empty() && self.batch.is_empty() {
             return Ok(());
         }
@@ -111,7 +116,7 @@ impl Writer {
             return Ok(());
         }
         for r in self.records.drain(..) {
-            record(state, r);
+            record(state, source, r);
         }
         save(state)?;
         Journal::commit(&mut self.paths);
@@ -119,8 +124,8 @@ impl Writer {
     }
 }
 
-fn record(state: &mut StateFile, r: Record) {
-    let st = &mut state.state;
+fn record(state: &mut StateFile, source: &str, r: Record) {
+    let st = state.state.book_mut(source);
     match r {
         Record::Daily {
             family,
@@ -187,7 +192,7 @@ struct Cut<'a> {
 impl Cut<'_> {
     /// The timestamp to write `r` at, or `None` when it must not be written (outside the
     /// request's days, a day not final yet, not synced yet, or written before).
-    fn stamp(&mut self, r: &Reading, state: &StateFile) -> Option<i64> {
+    fn stamp(&mut self, r: &Reading, book: &Book) -> Option<i64> {
         let cal = &self.facts.cal;
         match self.req.series {
             Series::Daily(_) => {
@@ -208,9 +213,7 @@ impl Cut<'_> {
                     _ => {
                         let d = cal.date_of_ms(ms);
                         let after = self.through.get(&d).copied().or_else(|| {
-                            state
-                                .state
-                                .intraday_progress(d, resource.key())
+                            book.intraday_progress(d, resource.key())
                                 .and_then(|p| p.through_ms)
                         });
                         self.day = Some((d, cal.day_start_ms(d), cal.day_end_ms(d), after));
@@ -252,7 +255,7 @@ impl Cut<'_> {
     }
 
     /// The progress of every day of the request once all of it was fetched.
-    fn finished(&self, state: &StateFile) -> Vec<Record> {
+    fn finished(&self, book: &Book) -> Vec<Record> {
         let days = self
             .req
             .first
@@ -282,9 +285,7 @@ impl Cut<'_> {
                             Status::Partial
                         },
                         through_ms: self.through.get(&day).copied().or_else(|| {
-                            state
-                                .state
-                                .intraday_progress(day, resource.key())
+                            book.intraday_progress(day, resource.key())
                                 .and_then(|p| p.through_ms)
                         }),
                     },
@@ -387,6 +388,11 @@ impl Engine {
         })
     }
 
+    /// What the chosen source has written, for planning.
+    pub fn book(&self) -> &Book {
+        self.state.state.book(self.source.id())
+    }
+
     /// Whether the user's time zone is known (configured, or read from the account before).
     pub fn zone_known(&self) -> bool {
         self.opts.timezone.is_some() || self.state.state.profile_timezone.is_some()
@@ -437,7 +443,7 @@ impl Engine {
         }
         if let (Some(forced), Some(account)) = (self.opts.timezone, st.profile_timezone.as_deref())
             && forced.name() != account
-            && !(st.daily.is_empty() && st.intraday.is_empty())
+            && !st.book(self.source.id()).is_empty()
         {
             crate::warn!(
                 "SYNCBIT_TIMEZONE={} differs from the account's zone {account}: days written before were \
@@ -492,7 +498,7 @@ impl Engine {
             self.replayed += batch.samples;
             self.writer.samples_written += batch.samples;
             for r in entry.records {
-                record(&mut self.state, r);
+                record(&mut self.state, self.source.id(), r);
             }
             save(&self.state)?;
             let _ = std::fs::remove_file(path);
@@ -589,7 +595,9 @@ impl Engine {
             let (records, mut piece) = self.devices_piece().map_err(|e| self.fail(e))?;
             self.writer.queue(records, &mut piece)?;
         }
-        let flushed = self.writer.flush(&mut self.state, &mut summary);
+        let flushed = self
+            .writer
+            .flush(&mut self.state, self.source.id(), &mut summary);
         if let Some(e) = stop {
             progress.abandon();
             // The source's pause goes into the state even when the push failed, so that the
@@ -664,6 +672,7 @@ impl Engine {
     /// Fetch one request and queue (and, past [`BATCH_SAMPLES`], push) its samples.
     fn fetch(&mut self, req: &Request, summary: &mut Summary) -> Result<(), Stop> {
         let facts = self.facts;
+        let id = self.source.id();
         let cal = facts.cal;
         let mut piece = Batch::new(&self.opts.user, facts.now.timestamp_millis());
         let mut cut = Cut {
@@ -675,7 +684,7 @@ impl Engine {
         };
         for item in self.source.fetch(req, &cal)? {
             let r = item?;
-            if let Some(ts) = cut.stamp(&r, &self.state) {
+            if let Some(ts) = cut.stamp(&r, self.state.state.book(id)) {
                 piece
                     .add(r.metric, &r.labels, r.value, ts)
                     .map_err(out_of_range)?;
@@ -685,12 +694,13 @@ impl Engine {
                 // carries, so that no source has to hold a year in memory and a crash after
                 // this push repeats none of it.
                 self.writer.queue(cut.partial(), &mut piece)?;
-                self.writer.flush(&mut self.state, summary)?;
+                self.writer.flush(&mut self.state, id, summary)?;
             }
         }
-        self.writer.queue(cut.finished(&self.state), &mut piece)?;
+        self.writer
+            .queue(cut.finished(self.state.state.book(id)), &mut piece)?;
         if self.writer.batch.samples >= BATCH_SAMPLES {
-            self.writer.flush(&mut self.state, summary)?;
+            self.writer.flush(&mut self.state, id, summary)?;
         }
         Ok(())
     }
@@ -703,7 +713,7 @@ impl Engine {
             let Some(ls) = d.last_sync_ms else {
                 continue;
             };
-            if self.state.state.devices_written.get(&d.id) == Some(&ls) {
+            if self.book().devices_written.get(&d.id) == Some(&ls) {
                 continue;
             }
             let labels = [
@@ -737,10 +747,8 @@ impl Engine {
     /// health metrics.
     pub fn stats(&self) -> crate::health::RunStats {
         let mut newest = Vec::new();
-        for (kind, map) in [
-            ("daily", &self.state.state.daily),
-            ("intraday", &self.state.state.intraday),
-        ] {
+        let book = self.book();
+        for (kind, map) in [("daily", &book.daily), ("intraday", &book.intraday)] {
             let mut best: BTreeMap<&str, NaiveDate> = Default::default();
             for (day, items) in map {
                 for (k, p) in items {

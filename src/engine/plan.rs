@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::calendar::Calendar;
 use crate::config::Run;
 use crate::source::{Family, Gap, Series};
-use crate::state::{State, Status};
+use crate::state::{Book, Status};
 
 /// No wearable data predates 2007: nothing is ever planned before 2007-01-01.
 pub const FIRST_POSSIBLE_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2007, 1, 1) {
@@ -66,8 +66,8 @@ impl Facts {
     }
 }
 
-/// Whether the state has `series` complete on `day`.
-pub fn done(state: &State, series: Series, day: NaiveDate) -> bool {
+/// Whether the book has `series` complete on `day`.
+pub fn done(state: &Book, series: Series, day: NaiveDate) -> bool {
     let p = match series {
         Series::Daily(f) => state.daily_progress(day, f.key()),
         Series::Intraday(r, _) => state.intraday_progress(day, r.key()),
@@ -94,7 +94,7 @@ pub fn runs(mut days: Vec<NaiveDate>) -> Vec<(NaiveDate, NaiveDate)> {
 /// days since the oldest day this kind of data was ever written, at most a week back. Oldest
 /// first.
 pub fn recent_days(
-    state: &State,
+    state: &Book,
     facts: &Facts,
     include_today: bool,
     intraday: bool,
@@ -128,7 +128,7 @@ pub fn recent_days(
 /// Daily gaps: per family, the days of `days` that are complete and (with `skip_done`) not
 /// written yet, as runs, newest first.
 pub fn daily_gaps(
-    state: &State,
+    state: &Book,
     facts: &Facts,
     families: &[Family],
     days: &[NaiveDate],
@@ -155,7 +155,7 @@ pub fn daily_gaps(
 /// the cutoff and (with `skip_done`) are not complete yet, as runs, newest first. A partial day
 /// is a gap again: only its samples after the last one written are written.
 pub fn intraday_gaps(
-    state: &State,
+    state: &Book,
     facts: &Facts,
     run: &Run,
     days: &[NaiveDate],
@@ -181,13 +181,13 @@ pub fn intraday_gaps(
 }
 
 /// `sync`: the recent complete days' daily values not written yet.
-pub fn sync(state: &State, facts: &Facts, run: &Run) -> Vec<Gap> {
+pub fn sync(state: &Book, facts: &Facts, run: &Run) -> Vec<Gap> {
     let days = recent_days(state, facts, run.include_today, false);
     daily_gaps(state, facts, &run.families, &days, true)
 }
 
 /// `sync-intraday`: the recent days' intraday series not complete yet.
-pub fn sync_intraday(state: &State, facts: &Facts, run: &Run) -> Vec<Gap> {
+pub fn sync_intraday(state: &Book, facts: &Facts, run: &Run) -> Vec<Gap> {
     let days = recent_days(state, facts, run.include_today, true);
     intraday_gaps(state, facts, run, &days, true)
 }
@@ -250,7 +250,7 @@ pub fn days_in(facts: &Facts, (first, last): (NaiveDate, NaiveDate)) -> Vec<Naiv
 
 /// `backfill`: daily gaps of the daily window, then intraday gaps of the intraday window.
 /// With `skip_done` false, every day counts as missing (what the whole window costs).
-pub fn backfill(state: &State, facts: &Facts, run: &Run, w: &Window, skip_done: bool) -> Vec<Gap> {
+pub fn backfill(state: &Book, facts: &Facts, run: &Run, w: &Window, skip_done: bool) -> Vec<Gap> {
     let windows = backfill_windows(facts, run, w);
     let mut gaps = daily_gaps(
         state,
@@ -343,7 +343,7 @@ mod tests {
     #[test]
     fn sync_on_a_fresh_state_plans_yesterday_once_it_is_complete() {
         let f = facts("Europe/Berlin", "2024-05-10 08:00", Some(5));
-        let gaps = sync(&State::default(), &f, &run());
+        let gaps = sync(&Book::default(), &f, &run());
         assert_eq!(
             gaps,
             vec![
@@ -357,13 +357,13 @@ mod tests {
     fn sync_skips_yesterday_until_the_tracker_synced_past_its_end() {
         // Last sync 23:30 yesterday: yesterday is not complete yet.
         let f = facts("Europe/Berlin", "2024-05-10 08:00", Some(8 * 60 + 30));
-        assert!(sync(&State::default(), &f, &run()).is_empty());
+        assert!(sync(&Book::default(), &f, &run()).is_empty());
     }
 
     #[test]
     fn sync_catches_up_missed_days_at_most_a_week_back() {
         let f = facts("Europe/Berlin", "2024-05-20 08:00", Some(1));
-        let mut st = State::default();
+        let mut st = Book::default();
         // Written once, long ago: the catch-up window starts a week back.
         st.daily
             .entry(d("2024-04-01"))
@@ -377,7 +377,7 @@ mod tests {
     #[test]
     fn sync_leaves_out_days_already_complete_and_splits_runs() {
         let f = facts("UTC", "2024-05-20 08:00", Some(1));
-        let mut st = State::default();
+        let mut st = Book::default();
         for day in ["2024-05-14", "2024-05-17"] {
             st.daily
                 .entry(d(day))
@@ -400,12 +400,12 @@ mod tests {
     #[test]
     fn without_device_information_a_day_is_complete_24_hours_after_it_ends() {
         let early = facts("UTC", "2024-05-10 23:00", None);
-        assert!(sync(&State::default(), &early, &run()).is_empty());
+        assert!(sync(&Book::default(), &early, &run()).is_empty());
         let late = facts("UTC", "2024-05-11 00:30", None);
         // Yesterday (05-10) ended 30 minutes ago: not yet; 05-09 is outside the recent window
         // of a fresh state.
-        assert!(sync(&State::default(), &late, &run()).is_empty());
-        let mut st = State::default();
+        assert!(sync(&Book::default(), &late, &run()).is_empty());
+        let mut st = Book::default();
         st.daily
             .entry(d("2024-05-08"))
             .or_default()
@@ -424,7 +424,7 @@ mod tests {
     #[test]
     fn sync_intraday_plans_yesterday_and_today_up_to_the_cutoff() {
         let f = facts("America/New_York", "2024-05-10 08:00", Some(30));
-        let gaps = sync_intraday(&State::default(), &f, &run());
+        let gaps = sync_intraday(&Book::default(), &f, &run());
         assert_eq!(
             gaps,
             vec![
@@ -439,7 +439,7 @@ mod tests {
         let f = facts("UTC", "2024-05-10 08:00", Some(30));
         let mut r = run();
         r.include_today = false;
-        let mut st = State::default();
+        let mut st = Book::default();
         // An interrupted run left 05-08 partial and 05-09 complete for steps.
         st.intraday.entry(d("2024-05-08")).or_default().insert(
             "steps".into(),
@@ -466,7 +466,7 @@ mod tests {
     fn today_is_not_planned_before_the_tracker_synced_into_it() {
         // Last sync 23:50 yesterday: today has nothing synced.
         let f = facts("UTC", "2024-05-10 00:20", Some(30));
-        let gaps = sync_intraday(&State::default(), &f, &run());
+        let gaps = sync_intraday(&Book::default(), &f, &run());
         assert_eq!(gaps[0], gap(STEPS, "2024-05-09", "2024-05-09"));
     }
 
@@ -479,7 +479,7 @@ mod tests {
             f.cal.day_end_ms(d("2024-03-10")) - f.cal.day_start_ms(d("2024-03-10")),
             23 * 3_600_000
         );
-        let gaps = sync(&State::default(), &f, &run());
+        let gaps = sync(&Book::default(), &f, &run());
         assert_eq!(gaps[0], gap(ACT, "2024-03-10", "2024-03-10"));
         let early = facts("America/New_York", "2024-03-10 23:50", Some(1));
         assert!(!early.is_complete(d("2024-03-10")));
@@ -496,7 +496,7 @@ mod tests {
             from: Some(d("2024-10-05")),
             ..Window::default()
         };
-        let gaps = backfill(&State::default(), &f, &run(), &w, true);
+        let gaps = backfill(&Book::default(), &f, &run(), &w, true);
         assert_eq!(gaps[0], gap(ACT, "2024-10-05", "2024-10-07"));
     }
 
@@ -511,7 +511,7 @@ mod tests {
         let win = backfill_windows(&f, &run(), &w);
         assert_eq!(win.daily, (d("2024-05-07"), d("2024-05-09")));
         assert_eq!(win.intraday, Some((d("2024-05-07"), d("2024-05-09"))));
-        let gaps = backfill(&State::default(), &f, &run(), &w, true);
+        let gaps = backfill(&Book::default(), &f, &run(), &w, true);
         assert_eq!(gaps.len(), 4);
         assert_eq!(gaps[2], gap(STEPS, "2024-05-07", "2024-05-09"));
     }
@@ -545,7 +545,7 @@ mod tests {
             from: Some(d("2024-01-01")),
             ..Window::default()
         };
-        let gaps = backfill(&State::default(), &f, &run(), &w, true);
+        let gaps = backfill(&Book::default(), &f, &run(), &w, true);
         assert_eq!(gaps[0], gap(ACT, "2024-05-05", "2024-05-09"));
         f.first_day = None;
         let old = Window {
@@ -553,7 +553,7 @@ mod tests {
             to: Some(d("2007-01-03")),
             ..Window::default()
         };
-        let gaps = backfill(&State::default(), &f, &run(), &old, true);
+        let gaps = backfill(&Book::default(), &f, &run(), &old, true);
         assert_eq!(gaps[0], gap(ACT, "2007-01-01", "2007-01-03"));
     }
 
@@ -574,13 +574,13 @@ mod tests {
             to: Some(d("2024-05-01")),
             ..Window::default()
         };
-        assert!(backfill(&State::default(), &f, &run(), &inverted, true).is_empty());
+        assert!(backfill(&Book::default(), &f, &run(), &inverted, true).is_empty());
     }
 
     #[test]
     fn backfill_resumes_an_interrupted_run_and_counts_all_without_skip_done() {
         let f = facts("UTC", "2024-05-10 08:00", Some(1));
-        let mut st = State::default();
+        let mut st = Book::default();
         // The interrupted run finished the newest ten days of activity, nothing of heart.
         for k in 1..=10 {
             st.daily
@@ -607,8 +607,10 @@ mod tests {
     #[test]
     fn migrated_state_marks_old_days_done() {
         let f = facts("UTC", "2024-05-10 08:00", Some(1));
-        let mut st = State::default();
-        st.daily_complete_through = Some(d("2024-05-07"));
+        let st = Book {
+            daily_complete_through: Some(d("2024-05-07")),
+            ..Book::default()
+        };
         let gaps = sync(&st, &f, &run());
         assert_eq!(gaps[0], gap(ACT, "2024-05-08", "2024-05-09"));
     }
@@ -617,7 +619,7 @@ mod tests {
     fn recent_days_respect_the_first_day() {
         let mut f = facts("UTC", "2024-05-10 08:00", Some(1));
         f.first_day = Some(d("2024-05-10"));
-        let days = recent_days(&State::default(), &f, true, true);
+        let days = recent_days(&Book::default(), &f, true, true);
         assert_eq!(days, vec![d("2024-05-10")]);
     }
 
@@ -652,7 +654,7 @@ mod tests {
                 last_sync_ms: Some(now.timestamp_millis()),
                 first_day: None,
             };
-            let gaps = sync(&State::default(), &f, &run());
+            let gaps = sync(&Book::default(), &f, &run());
             assert_eq!(gaps[0], gap(ACT, yesterday, yesterday), "{tz}");
         }
     }

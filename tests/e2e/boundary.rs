@@ -215,7 +215,7 @@ fn boundary_a_plain_source_runs_the_engine_into_victoriametrics() {
         intraday: true,
         ..Default::default()
     };
-    let gaps = plan::backfill(&e.state.state, &e.facts, &e.opts, &w, true);
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
     let summary = e.run(&gaps, true, "backfill").unwrap();
     // 10 daily requests, one intraday request for the whole window.
     assert_eq!(log.lock().unwrap().len(), 11);
@@ -265,7 +265,7 @@ fn boundary_a_plain_source_runs_the_engine_into_victoriametrics() {
     // Everything is recorded: a second run plans nothing and asks nothing.
     let again = plain(&log);
     let mut e = Engine::open(run_opts(dir.path()), Box::new(again), sink(&vm)).unwrap();
-    let gaps = plan::backfill(&e.state.state, &e.facts, &e.opts, &w, true);
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
     assert!(gaps.is_empty(), "{gaps:?}");
     e.run(&gaps, true, "backfill").unwrap();
     assert_eq!(log.lock().unwrap().len(), 11);
@@ -289,7 +289,7 @@ fn boundary_one_bad_request_spoils_only_itself() {
         days: Some(10),
         ..Default::default()
     };
-    let gaps = plan::backfill(&e.state.state, &e.facts, &e.opts, &w, true);
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
     let err = e.run(&gaps, false, "backfill").unwrap_err();
     assert_eq!(err.code, 1);
     assert!(
@@ -304,7 +304,7 @@ fn boundary_one_bad_request_spoils_only_itself() {
     // The next run asks only for the day that failed.
     let before = log.lock().unwrap().len();
     let mut e = Engine::open(opts, Box::new(plain(&log)), sink(&vm)).unwrap();
-    let gaps = plan::backfill(&e.state.state, &e.facts, &e.opts, &w, true);
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
     e.run(&gaps, false, "backfill").unwrap();
     let asked: Vec<Request> = log.lock().unwrap()[before..].to_vec();
     assert_eq!(asked.len(), 1, "{asked:?}");
