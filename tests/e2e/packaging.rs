@@ -1172,3 +1172,222 @@ fn packaging_install_into_destdir() {
     assert!(dest2.join("usr/local/share/man/man1/syncbit.1").is_file());
     assert!(dest2.join("etc/syncbit/syncbit.env").is_file());
 }
+
+/// Copies `from` (a file or a folder, recursively) to `to`, keeping modes.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// A checkout as a clone leaves it (the files install.sh reads), and with `built`, as
+/// `cargo build --release` leaves it: the test's binary as `target/release/syncbit`, with a
+/// marker appended (an ELF file runs with trailing bytes) so it can be told from any other.
+/// Returns the bytes of that binary.
+fn checkout(dir: &Path, built: bool) -> Vec<u8> {
+    for rel in [
+        "scripts/install.sh",
+        "Cargo.toml",
+        "README.md",
+        "systemd",
+        "completions",
+        "man",
+        "contrib",
+    ] {
+        copy_tree(&repo().join(rel), &dir.join(rel));
+    }
+    let mut bytes = std::fs::read(env!("CARGO_BIN_EXE_syncbit")).unwrap();
+    bytes.extend_from_slice(format!("\nsyncbit install test {}\n", dir.display()).as_bytes());
+    if built {
+        let bin = dir.join("target/release/syncbit");
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, &bytes).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bytes
+}
+
+/// What sudo's `env_reset` and `secure_path` leave: no ~/.cargo/bin, no variables of the user.
+const ROOT_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// `<script>` run in the environment sudo gives it, from `cwd` (never the checkout), with
+/// `vars`: exit code and stderr.
+fn install_as_root(script: &Path, cwd: &Path, vars: &[(&str, &Path)]) -> (Option<i32>, String) {
+    let mut c = Command::new("env");
+    c.arg("-i").arg(format!("PATH={ROOT_PATH}"));
+    for (k, v) in vars {
+        c.arg(format!("{k}={}", v.display()));
+    }
+    let o = c.arg(script).current_dir(cwd).output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// `sudo scripts/install.sh` after a user's `cargo build --release --locked`: run with sudo's
+/// environment (`env -i`, root's PATH without cargo) from another folder, it installs the
+/// built binary; without a build it says what to run, in two lines, and exits non-zero without
+/// building; `SYNCBIT_BIN` given after sudo names another binary, relative paths included.
+#[test]
+fn packaging_install_as_root_after_a_user_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+
+    let co = tmp.path().join("checkout");
+    let built = checkout(&co, true);
+    let dest = tmp.path().join("dest");
+    let (code, err) = install_as_root(
+        &co.join("scripts/install.sh"),
+        &elsewhere,
+        &[("DESTDIR", &dest)],
+    );
+    assert_eq!(code, Some(0), "install.sh as root:\n{err}");
+    assert_eq!(
+        std::fs::read(dest.join("usr/local/bin/syncbit")).unwrap(),
+        built,
+        "the installed binary is not the one built in the checkout"
+    );
+    let v = Command::new(dest.join("usr/local/bin/syncbit"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("syncbit "));
+    assert!(dest.join("usr/local/share/man/man1/syncbit.1").is_file());
+
+    // Nothing built: two lines saying what to run; no cargo is run even where there is one.
+    let bare = tmp.path().join("bare");
+    checkout(&bare, false);
+    let fake = tmp.path().join("fakebin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let ran = tmp.path().join("cargo-ran");
+    std::fs::write(
+        fake.join("cargo"),
+        format!("#!/bin/sh\ntouch {}\nexit 1\n", ran.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dest2 = tmp.path().join("dest2");
+    let o = Command::new("env")
+        .arg("-i")
+        .arg(format!("PATH={}:{ROOT_PATH}", fake.display()))
+        .arg(format!("DESTDIR={}", dest2.display()))
+        .arg(bare.join("scripts/install.sh"))
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success(),
+        "install.sh without a binary succeeded:\n{err}"
+    );
+    assert!(!ran.exists(), "install.sh ran cargo");
+    assert!(!dest2.exists(), "install.sh installed something:\n{err}");
+    assert!(err.lines().count() <= 2, "more than two lines:\n{err}");
+    for w in [
+        "target/release/syncbit",
+        "cargo build --release --locked",
+        "sudo scripts/install.sh",
+        "rustup",
+    ] {
+        assert!(err.contains(w), "{w} not in:\n{err}");
+    }
+    let msrv = read("Cargo.toml")
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    assert!(err.contains(&format!("Rust {msrv} or newer")), "{err}");
+
+    // SYNCBIT_BIN, relative to where the script is started.
+    let other = elsewhere.join("syncbit-copy");
+    let mut bytes = built.clone();
+    bytes.extend_from_slice(b"another\n");
+    std::fs::write(&other, &bytes).unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dest3 = tmp.path().join("dest3");
+    let (code, err) = install_as_root(
+        &bare.join("scripts/install.sh"),
+        &elsewhere,
+        &[
+            ("DESTDIR", &dest3),
+            ("SYNCBIT_BIN", Path::new("./syncbit-copy")),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        std::fs::read(dest3.join("usr/local/bin/syncbit")).unwrap(),
+        bytes
+    );
+}
+
+/// The README's `sudo SYNCBIT_BIN=… scripts/install.sh`, with the real sudo: a variable set
+/// before sudo is dropped (env_reset), one given after it reaches the script.
+#[test]
+fn packaging_install_with_sudo_as_documented() {
+    if !have("sudo", "sudo") {
+        return;
+    }
+    let can = Command::new("sudo")
+        .args(["-n", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !can {
+        eprintln!("sudo needs a password here: skipped");
+        return;
+    }
+    let readme = read("README.md");
+    assert!(
+        readme.contains("sudo SYNCBIT_BIN=/path/to/syncbit scripts/install.sh"),
+        "README: the documented sudo form"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let co = tmp.path().join("checkout");
+    let built = checkout(&co, true);
+    let other = tmp.path().join("syncbit-other");
+    let mut bytes = built.clone();
+    bytes.extend_from_slice(b"other\n");
+    std::fs::write(&other, &bytes).unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // Before sudo: lost, so the checkout's build is installed.
+    let dest = tmp.path().join("before");
+    let o = Command::new("sudo")
+        .arg("-n")
+        .arg(format!("DESTDIR={}", dest.display()))
+        .arg(co.join("scripts/install.sh"))
+        .env("SYNCBIT_BIN", &other)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(dest.join("usr/local/bin/syncbit")).unwrap(),
+        built
+    );
+
+    // After sudo, as the README writes it.
+    let dest = tmp.path().join("after");
+    let o = Command::new("sudo")
+        .arg("-n")
+        .arg(format!("DESTDIR={}", dest.display()))
+        .arg(format!("SYNCBIT_BIN={}", other.display()))
+        .arg(co.join("scripts/install.sh"))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(dest.join("usr/local/bin/syncbit")).unwrap(),
+        bytes
+    );
+}
