@@ -102,7 +102,9 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     (
         "DATA_DIR/sync_state.json",
-        "what has been written, per day and family or resource (syncbit state show)",
+        "what has been written, per day and family or resource (syncbit state show); the last \
+         good state is kept as sync_state.json.bak and stands in for a damaged file, which is \
+         moved aside as sync_state.json.corrupt-<time>",
     ),
     (
         "DATA_DIR/spool/",

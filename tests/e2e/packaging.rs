@@ -506,6 +506,8 @@ fn man_page(cmd: &clap::Command, parents: &[String]) -> (String, String) {
     s += ".PP\nThe README (share/doc/syncbit/README.md under the installation prefix) has the whole \
           configuration table, the metrics, and how to run syncbit as a service.\n";
 
+    // No hyphenation: option names, variables and paths are copied from man pages.
+    let page = page.replacen("\n.SH NAME\n", "\n.nh\n.SH NAME\n", 1);
     let page = match page.find("\n.SH VERSION\n") {
         Some(i) => format!("{}\n{s}{}", &page[..i], &page[i + 1..]),
         None => format!("{page}{s}"),
