@@ -25,15 +25,21 @@ function __fish_syncbit_using_subcommand
 end
 
 complete -c syncbit -n "__fish_syncbit_needs_command" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_needs_command" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_needs_command" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_needs_command" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_needs_command" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
@@ -46,47 +52,65 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "state" -d 'Show or 
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "auth" -d 'Authorize syncbit with Fitbit, show or remove the tokens'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'The N days before today' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'The N days before today' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday -d 'Also fetch intraday series (also on when ENABLE_INTRADAY_BACKFILL=true)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l plan -d 'Make no request: print how many requests the backfill needs per family and resource, how many are done, and how long the rest takes at the hourly budget'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s v -l verbose -d 'More output (-v: debug)'
@@ -94,15 +118,21 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s q -l quiet 
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
@@ -111,30 +141,42 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_se
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l json -d 'The raw state file as JSON'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l daily -d 'Only daily progress'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday -d 'Only intraday progress'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'More output (-v: debug)'
@@ -145,15 +187,21 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
@@ -162,47 +210,65 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_see
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for the authorization' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for the authorization' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Do not listen for the redirect or open a browser; read the redirected URL from stdin'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l check -d 'Make one cheap API call (the profile) to prove the tokens work'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'

@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # Installs syncbit in place: the binary, systemd units (system and per-user), shell completions,
-# man pages and the example configuration.
+# man pages and the example configuration. It never builds: build first, as your user.
 #
-#   sudo bash scripts/install.sh                       # into /usr/local
-#   PREFIX=/usr DESTDIR=/tmp/pkg bash scripts/install.sh   # staged, e.g. for a package
+#   cargo build --release --locked                   # as your user (Rust: see rust-version in Cargo.toml)
+#   sudo scripts/install.sh                          # then install into /usr/local
+#   sudo SYNCBIT_BIN=/path/to/syncbit scripts/install.sh     # a binary built elsewhere
+#   PREFIX=/usr DESTDIR=/tmp/pkg scripts/install.sh  # staged, e.g. for a package
 #
 # PREFIX (default /usr/local) is where the files will live; DESTDIR (default empty) is prepended
 # to every path when copying, for staged installs. The binary is $SYNCBIT_BIN when set, else
-# target/release/syncbit, built with `cargo build --release --locked` when missing.
+# target/release/syncbit of the checkout this script is in (whatever the current directory),
+# or $CARGO_TARGET_DIR/release/syncbit when that variable is set. sudo keeps variables given
+# after it (`sudo NAME=value cmd`), not those set before it.
 # /etc/syncbit/syncbit.env is created from the example (mode 0600) only when it does not exist.
 # For the binary alone: cargo install --path .
 set -euo pipefail
-cd "$(dirname "$0")/.."
+
+bin=${SYNCBIT_BIN:-}
+# A relative SYNCBIT_BIN is relative to where the script was started, not to the checkout.
+case "$bin" in
+  '' | /*) ;;
+  *) bin="$PWD/$bin" ;;
+esac
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
 
 PREFIX=${PREFIX:-/usr/local}
 PREFIX=${PREFIX%/}
@@ -22,15 +35,25 @@ case "$PREFIX" in
   *) echo "install.sh: PREFIX must be an absolute path, not '$PREFIX'" >&2; exit 2 ;;
 esac
 
-bin=${SYNCBIT_BIN:-}
 if [ -z "$bin" ]; then
-  bin=target/release/syncbit
+  target=${CARGO_TARGET_DIR:-target}
+  case "$target" in
+    /*) ;;
+    *) target="$here/$target" ;;
+  esac
+  bin="$target/release/syncbit"
   if [ ! -x "$bin" ]; then
-    echo "install.sh: building $bin (cargo build --release --locked) ..." >&2
-    cargo build --release --locked
+    msrv=$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml 2>/dev/null || true)
+    echo "install.sh: no $bin; build it first as your user (Rust ${msrv:-1.89} or newer, from rustup.rs), then install:" >&2
+    echo "  cd $here && cargo build --release --locked && sudo scripts/install.sh" >&2
+    exit 1
+  fi
+  newer=$(find src Cargo.toml Cargo.lock -newer "$bin" -print -quit 2>/dev/null || true)
+  if [ -n "$newer" ]; then
+    echo "install.sh: warning: $newer is newer than $bin: run cargo build --release --locked again?" >&2
   fi
 fi
-[ -x "$bin" ] || { echo "install.sh: $bin is not an executable" >&2; exit 1; }
+[ -f "$bin" ] && [ -x "$bin" ] || { echo "install.sh: $bin is not an executable file" >&2; exit 1; }
 
 root="$DESTDIR$PREFIX"
 share="$root/share"
@@ -69,7 +92,7 @@ else
   echo "install.sh: kept the existing $DESTDIR/etc/syncbit/syncbit.env" >&2
 fi
 
-echo "install.sh: installed syncbit into $root" >&2
+echo "install.sh: installed $bin as $root/bin/syncbit, with units, completions and man pages" >&2
 if [ -z "$DESTDIR" ]; then
   cat >&2 <<NEXT
 next steps (see $PREFIX/share/doc/syncbit/README.md):

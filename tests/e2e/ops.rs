@@ -19,10 +19,11 @@ fn repo() -> PathBuf {
 
 const RULES: &str = "contrib/syncbit-alerts.yml";
 const DASHBOARD: &str = "contrib/grafana-dashboard.json";
-const ALERTS: [&str; 4] = [
+const ALERTS: [&str; 5] = [
     "SyncbitSyncStale",
     "SyncbitRateLimitRepeated",
     "SyncbitAuthorizationNeeded",
+    "SyncbitSourceGone",
     "SyncbitIntradayStale",
 ];
 
@@ -297,6 +298,50 @@ fn scenarios() -> Vec<Scenario> {
             fires: vec![],
         },
         Scenario {
+            name: "authorization needed for 4 hours",
+            users: vec![with(&|p| {
+                p.sync[8..].fill(77);
+                p.intraday[2..].fill(77);
+            })],
+            fires: vec![
+                ("SyncbitAuthorizationNeeded", "bad"),
+                ("SyncbitSyncStale", "bad"),
+            ],
+        },
+        Scenario {
+            name: "the Fitbit Web API answered 410 Gone on the last sync",
+            users: vec![
+                healthy("ok"),
+                with(&|p| {
+                    p.sync[23] = 69;
+                }),
+            ],
+            fires: vec![("SyncbitSourceGone", "bad")],
+        },
+        Scenario {
+            name: "source gone for every command for 4 hours, no backfill since",
+            users: vec![with(&|p| {
+                p.sync[8..].fill(69);
+                p.intraday[2..].fill(69);
+                p.backfill = vec![(5 * HOUR, 69)];
+            })],
+            fires: vec![("SyncbitSourceGone", "bad"), ("SyncbitSyncStale", "bad")],
+        },
+        Scenario {
+            name: "source gone once, then answering again",
+            users: vec![with(&|p| {
+                p.sync[18] = 69;
+                p.sync[19] = 69;
+                p.intraday[4] = 69;
+            })],
+            fires: vec![],
+        },
+        Scenario {
+            name: "a backfill exited 69 three hours ago, the timers are fine",
+            users: vec![with(&|p| p.backfill = vec![(3 * HOUR, 69)])],
+            fires: vec![],
+        },
+        Scenario {
             name: "intraday 4 days behind while the device synced 20 minutes ago",
             users: vec![healthy("ok"), with(&|p| p.intraday_days_behind = 4)],
             fires: vec![("SyncbitIntradayStale", "bad")],
@@ -516,7 +561,8 @@ fn ops_dashboard_queries_return_data_after_a_demo_sync() {
 }
 
 /// The alerts read the health metrics the real binary pushes: a run refused by Fitbit fires
-/// SyncbitAuthorizationNeeded and SyncbitSyncStale; a healthy run fires neither.
+/// SyncbitAuthorizationNeeded and SyncbitSyncStale; runs answered 410 Gone fire
+/// SyncbitSourceGone (per command); a healthy run fires none of them.
 #[test]
 fn ops_alerts_fire_from_the_binary_own_health_metrics() {
     let rules = rules();
@@ -536,6 +582,8 @@ fn ops_alerts_fire_from_the_binary_own_health_metrics() {
     let stale = query(&healthy.vm, &expr("SyncbitSyncStale"), now);
     assert!(stale.is_empty(), "{stale:?}");
 
+    assert!(query(&healthy.vm, &expr("SyncbitSourceGone"), now).is_empty());
+
     let failing = Env::new(SimConfig::default(), true);
     failing.expire_tokens();
     failing.sim.revoke_refresh_token();
@@ -546,4 +594,26 @@ fn ops_alerts_fire_from_the_binary_own_health_metrics() {
     assert_eq!(fired[0]["metric"]["user"], "tester");
     assert_eq!(fired[0]["metric"]["command"], "sync");
     assert_eq!(query(&failing.vm, &expr("SyncbitSyncStale"), now).len(), 1);
+    assert!(query(&failing.vm, &expr("SyncbitSourceGone"), now).is_empty());
+
+    // The Fitbit Web API answering 410 Gone to every request, as it does since 2026-11-02.
+    let gone = Env::new(SimConfig::default(), true);
+    gone.sim.set_gone(true);
+    for command in ["sync", "sync-intraday"] {
+        let r = gone.run(&[command]);
+        assert_eq!(r.code, 69, "{command}: {}", r.stderr);
+    }
+    gone.vm.flush();
+    let fired = query(&gone.vm, &expr("SyncbitSourceGone"), now);
+    let commands: BTreeSet<&str> = fired
+        .iter()
+        .map(|r| r["metric"]["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        commands,
+        BTreeSet::from(["sync", "sync-intraday"]),
+        "{fired:?}"
+    );
+    assert!(fired.iter().all(|r| r["metric"]["user"] == "tester"));
+    assert!(query(&gone.vm, &expr("SyncbitAuthorizationNeeded"), now).is_empty());
 }

@@ -69,6 +69,27 @@ fn systemd_analyze() -> Command {
     Command::new("systemd-analyze")
 }
 
+/// Whether `tool` runs (`tool --version`). A test that needs it skips its checks with a note
+/// when it is missing, except under `SYNCBIT_REQUIRE_VM=1` (scripts/test.sh, CI), where a
+/// missing tool fails the test: scripts/test.sh installs every one of them.
+fn have(tool: &str, package: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("SYNCBIT_REQUIRE_VM").is_none(),
+            "{tool} not found: apt-get install {package} (scripts/test.sh does it)"
+        );
+        eprintln!(
+            "{tool} not installed: its checks are skipped (apt-get install {package}; \
+             SYNCBIT_REQUIRE_VM=1 makes this a failure)"
+        );
+    }
+    ok
+}
+
 /// A man tree (`<dir>/man1/*.1`) with the committed pages, so `systemd-analyze verify` can check
 /// every `Documentation=man:...` reference.
 fn man_tree(dir: &Path) -> PathBuf {
@@ -300,10 +321,9 @@ fn calendar_step_minutes(expr: &str) -> i64 {
     steps[0]
 }
 
-#[test]
-fn packaging_env_example_documents_every_readme_variable() {
+/// The variables of the README's configuration table.
+fn readme_variables() -> Vec<String> {
     let readme = read("README.md");
-    let env = read("contrib/syncbit.env.example");
     let table = readme
         .split("## Configuration")
         .nth(1)
@@ -324,6 +344,13 @@ fn packaging_env_example_documents_every_readme_variable() {
         }
     }
     assert!(vars.len() > 20, "README configuration table: {vars:?}");
+    vars
+}
+
+#[test]
+fn packaging_env_example_documents_every_readme_variable() {
+    let env = read("contrib/syncbit.env.example");
+    let vars = readme_variables();
     for v in &vars {
         assert!(
             env.lines()
@@ -357,19 +384,135 @@ fn generated() -> BTreeMap<String, Vec<u8>> {
         out.insert(path.to_string(), buf);
     }
     // As clap_mangen::generate_to does, in memory: one page per visible (sub)command.
-    fn pages(cmd: clap::Command, out: &mut BTreeMap<String, Vec<u8>>) {
+    fn pages(cmd: clap::Command, parents: &[String], out: &mut BTreeMap<String, Vec<u8>>) {
+        let mut chain = parents.to_vec();
+        chain.push(cmd.get_name().to_string());
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
-            pages(sub, out);
+            pages(sub, &chain, out);
         }
-        let man = clap_mangen::Man::new(cmd).manual("syncbit manual");
-        let mut buf = Vec::new();
-        man.render(&mut buf).unwrap();
-        out.insert(format!("man/{}", man.get_filename()), buf);
+        let (file, page) = man_page(&cmd, parents);
+        out.insert(format!("man/{file}"), page.into_bytes());
     }
     let mut root = cmd().disable_help_subcommand(true);
     root.build();
-    pages(root, &mut out);
+    pages(root, &[], &mut out);
     out
+}
+
+/// Text for a roff text line: backslashes, dashes and apostrophes escaped as clap_mangen does
+/// (its preamble defines `Aq`), and never taken for a control line.
+fn roff(text: &str) -> String {
+    let s = text
+        .replace('\\', "\\e")
+        .replace('-', "\\-")
+        .replace('\'', "\\*(Aq");
+    if s.starts_with('.') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+/// `A, B` as bold names that are never hyphenated.
+fn bold_names(names: &str) -> String {
+    names
+        .split(", ")
+        .map(|n| format!("\\fB\\%{}\\fR", roff(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `(code, meaning)` of every line of the exit-code table in `syncbit --help`.
+fn exit_codes() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in syncbit::error::EXIT_CODES_HELP.lines().skip(1) {
+        let t = line.trim();
+        match t.split_once(char::is_whitespace) {
+            Some((code, rest)) if code.chars().all(|c| c.is_ascii_digit()) => {
+                out.push((code.to_string(), rest.trim().to_string()));
+            }
+            // A continuation line of the meaning above.
+            _ if !t.is_empty() => {
+                let last = out.last_mut().expect("exit code table starts with a code");
+                last.1.push(' ');
+                last.1.push_str(t);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The examples of a command: the indented lines after `Examples:` in its `after_help`.
+fn examples(cmd: &clap::Command) -> Vec<String> {
+    let text = cmd
+        .get_after_help()
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    text.lines()
+        .skip_while(|l| l.trim() != "Examples:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// One man page: clap_mangen's sections (title, name, synopsis, description, options, global
+/// options, subcommands, version) with EXAMPLES, ENVIRONMENT, FILES, EXIT STATUS and SEE ALSO
+/// before the version. Lists are `.TP` paragraphs, so their text lines up at one indent.
+fn man_page(cmd: &clap::Command, parents: &[String]) -> (String, String) {
+    use std::fmt::Write as _;
+    // The after_help texts (examples, and the variables and exit codes of `syncbit --help`)
+    // become sections of their own instead of clap_mangen's unformatted EXTRA.
+    let plain = cmd
+        .clone()
+        .after_help(None::<&str>)
+        .after_long_help(None::<&str>);
+    let man = clap_mangen::Man::new(plain)
+        .manual("syncbit manual")
+        .source(format!("syncbit {}", env!("CARGO_PKG_VERSION")));
+    let mut buf = Vec::new();
+    man.render(&mut buf).unwrap();
+    let page = String::from_utf8(buf).unwrap();
+
+    let mut s = String::new();
+    let ex = examples(cmd);
+    if !ex.is_empty() {
+        s += ".SH EXAMPLES\n.RS 4\n.nf\n";
+        for e in ex {
+            writeln!(s, "{}", roff(&e)).unwrap();
+        }
+        s += ".fi\n.RE\n";
+    }
+    s += ".SH ENVIRONMENT\n";
+    for (names, meaning) in syncbit::cli::ENVIRONMENT {
+        writeln!(s, ".TP\n{}\n{}", bold_names(names), roff(meaning)).unwrap();
+    }
+    writeln!(s, ".PP\n{}", roff(syncbit::cli::ENVIRONMENT_NOTE)).unwrap();
+    s += ".SH FILES\n";
+    for (path, what) in syncbit::cli::FILES {
+        writeln!(s, ".TP\n{}\n{}", bold_names(path), roff(what)).unwrap();
+    }
+    s += ".SH \"EXIT STATUS\"\n";
+    for (code, meaning) in exit_codes() {
+        writeln!(s, ".TP\n\\fB{code}\\fR\n{}", roff(&meaning)).unwrap();
+    }
+    let mut see: Vec<String> = Vec::new();
+    for i in 0..parents.len() {
+        see.push(format!("\\fB{}\\fR(1)", roff(&parents[..=i].join("-"))));
+    }
+    see.push("\\fBsystemd.timer\\fR(5)".into());
+    writeln!(s, ".SH \"SEE ALSO\"\n{}", see.join(", ")).unwrap();
+    s += ".PP\nThe README (share/doc/syncbit/README.md under the installation prefix) has the whole \
+          configuration table, the metrics, and how to run syncbit as a service.\n";
+
+    // No hyphenation: option names, variables and paths are copied from man pages.
+    let page = page.replacen("\n.SH NAME\n", "\n.nh\n.SH NAME\n", 1);
+    let page = match page.find("\n.SH VERSION\n") {
+        Some(i) => format!("{}\n{s}{}", &page[..i], &page[i + 1..]),
+        None => format!("{page}{s}"),
+    };
+    (man.get_filename(), page)
 }
 
 #[test]
@@ -424,73 +567,449 @@ fn packaging_completions_and_man_pages_are_fresh() {
         "man/syncbit-state.1",
         "man/syncbit-state-show.1",
         "man/syncbit-state-reset.1",
+        "man/syncbit-auth.1",
+        "man/syncbit-auth-login.1",
+        "man/syncbit-auth-status.1",
+        "man/syncbit-auth-logout.1",
     ] {
         assert!(want.contains_key(page), "{page} is not generated");
     }
 }
 
+/// The text of section `name` of a man page (roff source), up to the next `.SH`.
+fn man_section<'a>(page: &'a str, name: &str) -> &'a str {
+    let head = format!(".SH {name}\n");
+    let Some(i) = page.find(&head) else {
+        return "";
+    };
+    let rest = &page[i + head.len()..];
+    &rest[..rest.find("\n.SH ").map_or(rest.len(), |j| j + 1)]
+}
+
+/// Every page has ENVIRONMENT with every variable of the README's configuration table, FILES
+/// and EXIT STATUS with every exit code of `syncbit --help`, and EXAMPLES; rendered by groff,
+/// the exit codes' meanings start in one column and no variable name is broken.
 #[test]
-fn packaging_bash_completion_loads_and_completes() {
-    let script = r#"
-        set -u
-        source completions/syncbit.bash || exit 10
-        complete -p syncbit || exit 11
-        fn=$(complete -p syncbit | sed -n 's/.*-F \([^ ]*\).*/\1/p')
-        COMP_WORDS=(syncbit s); COMP_CWORD=1; COMP_LINE="syncbit s"; COMP_POINT=${#COMP_LINE}
-        "$fn" syncbit s syncbit
-        echo "words: ${COMPREPLY[*]}"
-        COMP_WORDS=(syncbit backfill --); COMP_CWORD=2; COMP_LINE="syncbit backfill --"
-        COMP_POINT=${#COMP_LINE}
-        "$fn" syncbit -- backfill
-        echo "backfill: ${COMPREPLY[*]}"
-    "#;
-    let o = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", script])
-        .current_dir(repo())
-        .output()
-        .expect("run bash");
-    let (out, err) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
-    assert!(
-        o.status.success() && err.trim().is_empty(),
-        "bash completion: exit {:?}\n{out}\n{err}",
-        o.status.code()
-    );
-    let spec = out.lines().next().unwrap_or_default();
-    assert!(
-        spec.starts_with("complete ") && spec.contains(" -F ") && spec.ends_with(" syncbit"),
-        "{out}"
-    );
-    let words = out.lines().find(|l| l.starts_with("words: ")).unwrap();
-    assert!(words.split(' ').any(|w| w == "state"), "{out}");
-    assert!(words.split(' ').any(|w| w == "sync-intraday"), "{out}");
-    assert!(!words.split(' ').any(|w| w == "backfill"), "{out}");
-    let backfill = out.lines().find(|l| l.starts_with("backfill: ")).unwrap();
-    for opt in ["--intraday", "--days", "--reserve", "--data-dir"] {
-        assert!(backfill.split(' ').any(|w| w == opt), "{opt}: {out}");
+fn packaging_man_pages_document_environment_files_and_exit_status() {
+    let vars = readme_variables();
+    let codes: Vec<String> = exit_codes().into_iter().map(|(c, _)| c).collect();
+    for c in ["0", "1", "2", "69", "75", "77"] {
+        assert!(codes.iter().any(|x| x == c), "exit code {c}: {codes:?}");
+    }
+    let pages: Vec<(String, String)> = generated()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("man/"))
+        .map(|(p, b)| (p, String::from_utf8(b).unwrap()))
+        .collect();
+    assert!(pages.len() >= 11, "{}", pages.len());
+    for (path, page) in &pages {
+        let env = man_section(page, "ENVIRONMENT");
+        for v in &vars {
+            assert!(
+                env.contains(&format!("\\fB\\%{v}\\fR")),
+                "{path}: ENVIRONMENT lacks {v}"
+            );
+        }
+        let files = man_section(page, "FILES");
+        for f in [
+            "DATA_DIR/fitbit_tokens.json",
+            "DATA_DIR/sync_state.json",
+            "DATA_DIR/spool/",
+            "DATA_DIR/syncbit.lock",
+            "/etc/syncbit/syncbit.env",
+        ] {
+            assert!(files.contains(&bold_names(f)), "{path}: FILES lacks {f}");
+        }
+        let exit = man_section(page, "\"EXIT STATUS\"");
+        for c in &codes {
+            assert!(
+                exit.contains(&format!(".TP\n\\fB{c}\\fR\n")),
+                "{path}: EXIT STATUS lacks {c}"
+            );
+        }
+        assert!(
+            man_section(page, "EXAMPLES").contains("syncbit"),
+            "{path}: no EXAMPLES"
+        );
+        assert!(!page.contains(".SH EXTRA"), "{path}: unformatted EXTRA");
+    }
+
+    if !have("groff", "groff-base") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for (path, page) in &pages {
+        let file = tmp.path().join("page.1");
+        std::fs::write(&file, page).unwrap();
+        let o = Command::new("groff")
+            .args(["-man", "-Tascii", "-rLL=100n", "-P-cbou", "-ww"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success() && err.trim().is_empty(),
+            "groff {path}: {err}"
+        );
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        // A section: the lines after its heading up to the next line in column 0.
+        let section = |name: &str| -> String {
+            let mut lines = text.lines().skip_while(|l| *l != name);
+            assert!(lines.next().is_some(), "{path}: rendered {name}:\n{text}");
+            lines
+                .take_while(|l| l.is_empty() || l.starts_with(' '))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| c.is_whitespace() || c == ',')
+                .map(String::from)
+                .collect()
+        };
+        let env = words(&section("ENVIRONMENT"));
+        for v in &vars {
+            assert!(env.contains(v), "{path}: rendered ENVIRONMENT lacks {v}");
+        }
+        // "       69     the Fitbit ...": every meaning starts in the same column.
+        let exit = section("EXIT STATUS");
+        let mut columns = Vec::new();
+        for c in &codes {
+            let line = exit
+                .lines()
+                .find(|l| l.trim_start().split(' ').next() == Some(c.as_str()))
+                .unwrap_or_else(|| panic!("{path}: rendered EXIT STATUS lacks {c}:\n{exit}"));
+            let meaning = line.trim_start()[c.len()..].trim_start();
+            columns.push(line.len() - meaning.len());
+        }
+        assert!(
+            columns.iter().all(|c| *c == columns[0]),
+            "{path}: EXIT STATUS not aligned {columns:?}:\n{exit}"
+        );
     }
 }
 
-/// zsh and fish check the syntax of their completions when they are installed (skipped
-/// otherwise: only bash is required).
+/// Every command's help (`-h` and `--help`) lists the global options under their own heading,
+/// after the command's own options, and has examples of that command.
 #[test]
-fn packaging_zsh_and_fish_completions_parse() {
-    for (shell, args) in [
-        ("zsh", vec!["-n", "completions/_syncbit"]),
-        ("fish", vec!["--no-execute", "completions/syncbit.fish"]),
-    ] {
-        let Ok(o) = Command::new(shell).args(&args).current_dir(repo()).output() else {
-            eprintln!("{shell} not installed: skipped");
-            continue;
-        };
-        assert!(
-            o.status.success(),
-            "{shell} {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+fn packaging_help_global_options_heading_and_examples() {
+    fn paths(cmd: &clap::Command, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(prefix.clone());
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut p = prefix.clone();
+            p.push(sub.get_name().to_string());
+            paths(sub, p, out);
+        }
     }
+    let mut all = Vec::new();
+    paths(&syncbit::cli::Cli::command(), Vec::new(), &mut all);
+    assert_eq!(all.len(), 11, "{all:?}");
+    for path in &all {
+        for flag in ["-h", "--help"] {
+            let o = crate::support::syncbit()
+                .args(path)
+                .arg(flag)
+                .env("COLUMNS", "100")
+                .output()
+                .unwrap();
+            let help = String::from_utf8_lossy(&o.stdout);
+            let what = format!("syncbit {} {flag}", path.join(" "));
+            assert!(o.status.success(), "{what}");
+            let (own, rest) = help
+                .split_once("\nGlobal options:\n")
+                .unwrap_or_else(|| panic!("{what}: no Global options heading:\n{help}"));
+            let global = rest.split("\n\n").next().unwrap_or_default();
+            let global = if flag == "--help" {
+                // Long help puts a blank line between options: up to the first non-option.
+                rest.split("\nExamples:\n").next().unwrap()
+            } else {
+                global
+            };
+            for g in [
+                "--data-dir",
+                "--dry-run",
+                "--intraday-detail-level",
+                "--lock-timeout",
+            ] {
+                assert!(global.contains(g), "{what}: {g} not under Global options");
+                assert!(
+                    !own.contains(g),
+                    "{what}: {g} among the command's own options"
+                );
+            }
+            assert!(own.contains("\nOptions:\n"), "{what}");
+            let examples = rest
+                .split_once("\nExamples:\n")
+                .unwrap_or_else(|| panic!("{what}: no examples:\n{help}"))
+                .1;
+            let own_cmd = format!("syncbit {}", path.join(" "));
+            assert!(
+                examples
+                    .lines()
+                    .take_while(|l| l.starts_with("  "))
+                    .any(|l| l.trim_start().contains(own_cmd.trim_end())),
+                "{what}: no example of {own_cmd}:\n{examples}"
+            );
+        }
+    }
+    // The long help lists every variable of the README's configuration table.
+    let o = crate::support::syncbit().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&o.stdout);
+    for v in readme_variables() {
+        assert!(help.contains(&v), "syncbit --help lacks {v}");
+    }
+}
+
+/// The value parser of the enumerated flags completes their values but leaves checking to the
+/// configuration: a bad value exits 2 naming the variable (or the flag) it came from, never a
+/// clap message, and an empty value means unset.
+#[test]
+fn packaging_enum_flags_are_checked_by_the_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = crate::support::syncbit();
+        c.env("DATA_DIR", tmp.path()).args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let not_clap = |err: &str, what: &str| {
+        for clap_words in [
+            "invalid value",
+            "Usage:",
+            "possible values",
+            "For more information",
+        ] {
+            assert!(!err.contains(clap_words), "{what}: a clap message:\n{err}");
+        }
+    };
+    for (var, flag, bad) in [
+        ("INTRADAY_DETAIL_LEVEL", "--intraday-detail-level", "2min"),
+        (
+            "INTRADAY_HEART_RATE_DETAIL",
+            "--intraday-heart-rate-detail",
+            "2sec",
+        ),
+        ("INCLUDE_TODAY_DATA", "--include-today", "maybe"),
+    ] {
+        let (code, err) = run(&[(var, bad)], &["--dry-run", "sync"]);
+        let what = format!("{var}={bad} syncbit --dry-run sync");
+        assert_eq!(code, Some(2), "{what}: {err}");
+        assert!(
+            err.contains(&format!("{var}=\"{bad}\" is not valid")),
+            "{what}:\n{err}"
+        );
+        not_clap(&err, &what);
+
+        let (code, err) = run(&[], &["--dry-run", flag, bad, "sync"]);
+        let what = format!("syncbit --dry-run {flag} {bad} sync");
+        assert_eq!(code, Some(2), "{what}: {err}");
+        assert!(
+            err.contains(&format!("{flag}=\"{bad}\" is not valid")),
+            "{what}:\n{err}"
+        );
+        assert!(!err.contains(var), "{what}:\n{err}");
+        not_clap(&err, &what);
+    }
+    // Empty (an env file's `INTRADAY_DETAIL_LEVEL=`) and accepted values: the only problem left
+    // is the missing OAuth client.
+    for (env, args) in [
+        (
+            vec![
+                ("INTRADAY_DETAIL_LEVEL", ""),
+                ("INTRADAY_HEART_RATE_DETAIL", ""),
+                ("INCLUDE_TODAY_DATA", ""),
+            ],
+            vec!["--dry-run", "sync"],
+        ),
+        (
+            vec![],
+            vec![
+                "--dry-run",
+                "--intraday-detail-level=",
+                "--include-today",
+                "",
+                "sync",
+            ],
+        ),
+        (
+            vec![
+                ("INCLUDE_TODAY_DATA", "yes"),
+                ("INTRADAY_HEART_RATE_DETAIL", "1sec"),
+            ],
+            vec!["--dry-run", "--intraday-detail-level", "15min", "sync"],
+        ),
+    ] {
+        let (code, err) = run(&env, &args);
+        let what = format!("{env:?} syncbit {args:?}");
+        assert_eq!(code, Some(2), "{what}: {err}");
+        assert_eq!(err.lines().count(), 1, "{what}:\n{err}");
+        assert!(err.contains("FITBIT_CLIENT_ID"), "{what}:\n{err}");
+        not_clap(&err, &what);
+    }
+}
+
+/// What each shell offers at the end of `line`, in the completions of this repository.
+/// `None`: the shell is not installed (and SYNCBIT_REQUIRE_VM is unset).
+fn complete(shell: &str, line: &str) -> Option<Vec<String>> {
+    let (prog, package) = match shell {
+        "bash" => ("bash", "bash"),
+        "zsh" => ("zsh", "zsh"),
+        _ => ("fish", "fish"),
+    };
+    if !have(prog, package) {
+        return None;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut c = Command::new("timeout");
+    c.arg("60").current_dir(repo());
+    match shell {
+        "bash" => {
+            // The completion function, called as readline calls it for `line`.
+            let script = r#"
+                set -u
+                source completions/syncbit.bash || exit 10
+                fn=$(complete -p syncbit | sed -n 's/.*-F \([^ ]*\).*/\1/p')
+                [ -n "$fn" ] || exit 11
+                # Outside readline, compopt (display options only) refuses to run.
+                compopt() { :; }
+                COMP_LINE=$1; COMP_POINT=${#COMP_LINE}
+                read -ra COMP_WORDS <<<"$COMP_LINE"
+                case $COMP_LINE in *' ') COMP_WORDS+=("") ;; esac
+                COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+                prev=""; [ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
+                "$fn" syncbit "${COMP_WORDS[COMP_CWORD]}" "$prev" || exit 12
+                printf '%s\n' "${COMPREPLY[@]}"
+            "#;
+            c.args(["bash", "--norc", "--noprofile", "-c", script, "bash", line]);
+        }
+        "zsh" => {
+            // An interactive zsh on a pseudo-terminal (zpty) with the completion system and
+            // compadd wrapped to write every candidate to a file, typing `line` and TAB.
+            let out = tmp.path().join("out");
+            let script = r#"
+                zmodload zsh/zpty || exit 10
+                dir=$1 out=$2 line=$3
+                : >| $out
+                zpty z zsh -f -i
+                zpty -w z "PROMPT=''; RPROMPT=''; fpath=($dir \$fpath); autoload -Uz compinit; compinit -u -D"
+                zpty -w z "zstyle ':completion:*' list-grouped false; zstyle ':completion:*' insert-tab false"
+                zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; (( $#__hits )) && print -rl -- $__hits >> '$out'; builtin compadd "$@" }'
+                zpty -w z "_done() { print -r -- '<done>' >> $out }; comppostfuncs=(_done)"
+                zpty -w z 'bindkey "^I" complete-word'
+                zpty -w -n z "$line"$'\t'
+                for i in {1..400}; do
+                  grep -q '^<done>$' $out 2>/dev/null && break
+                  zpty -r -t z junk 2>/dev/null
+                  sleep 0.05
+                done
+                zpty -d z
+                grep -q '^<done>$' $out || { echo "no completion ran" >&2; exit 11; }
+                grep -v '^<done>$' $out || true
+            "#;
+            let f = tmp.path().join("capture.zsh");
+            std::fs::write(&f, script).unwrap();
+            c.args(["zsh", "-f"])
+                .arg(&f)
+                .arg(repo().join("completions"))
+                .arg(&out)
+                .arg(line);
+        }
+        _ => {
+            c.args([
+                "fish",
+                "--no-config",
+                "-c",
+                "source completions/syncbit.fish; and complete -C $argv[1]",
+                line,
+            ]);
+        }
+    }
+    let o = c.output().expect("run the shell");
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(
+        o.status.success() && err.trim().is_empty(),
+        "{shell} completing {line:?}: exit {:?}\n{out}\n{err}",
+        o.status.code()
+    );
+    // fish prints "candidate\tdescription".
+    let mut words: Vec<String> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    words.sort();
+    words.dedup();
+    Some(words)
+}
+
+/// Each shell really completes: subcommands, options, the values of the enumerated flags (not
+/// file names), and nothing for free-form values.
+#[test]
+fn packaging_completions_complete_in_bash_zsh_and_fish() {
+    let sorted = |v: &[&str]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    let details = ["1min", "5min", "15min"];
+    let heart = ["1sec", "1min", "5min", "15min"];
+    let bools = ["true", "false"];
+    let mut cases: Vec<(&str, &str, Vec<String>)> = vec![
+        (
+            "all",
+            "syncbit sync --intraday-detail-level ",
+            sorted(&details),
+        ),
+        (
+            "all",
+            "syncbit state show --intraday-heart-rate-detail ",
+            sorted(&heart),
+        ),
+        ("all", "syncbit backfill --include-today ", sorted(&bools)),
+        ("all", "syncbit sync-intraday --user-id ", vec![]),
+        ("all", "syncbit backfill --from ", vec![]),
+        // clap_complete's fish script does not see a subcommand yet when a global option
+        // without its value precedes it, so this one is left to bash and zsh.
+        (
+            "bash zsh",
+            "syncbit --intraday-detail-level ",
+            sorted(&details),
+        ),
+    ];
+    cases.push((
+        "all",
+        "syncbit s",
+        sorted(&["state", "sync", "sync-intraday"]),
+    ));
+    let mut ran = 0;
+    for shell in ["bash", "zsh", "fish"] {
+        for (only, line, want) in &cases {
+            if *only != "all" && !only.split(' ').any(|s| s == shell) {
+                continue;
+            }
+            let Some(got) = complete(shell, line) else {
+                break;
+            };
+            ran += 1;
+            // bash's ValueHint::Other offers the word typed so far (here: nothing).
+            let got: Vec<String> = got.into_iter().filter(|w| !w.is_empty()).collect();
+            assert_eq!(&got, want, "{shell}: completing {line:?}");
+        }
+        if let Some(got) = complete(shell, "syncbit backfill --") {
+            for opt in ["--intraday", "--days", "--reserve", "--plan", "--data-dir"] {
+                assert!(got.iter().any(|w| w == opt), "{shell}: {opt} in {got:?}");
+            }
+        }
+    }
+    assert!(ran > 0);
 }
 
 /// Every file under `root` (relative paths, sorted) with its mode bits.
@@ -654,4 +1173,223 @@ fn packaging_install_into_destdir() {
     assert!(dest2.join("usr/local/bin/syncbit").is_file());
     assert!(dest2.join("usr/local/share/man/man1/syncbit.1").is_file());
     assert!(dest2.join("etc/syncbit/syncbit.env").is_file());
+}
+
+/// Copies `from` (a file or a folder, recursively) to `to`, keeping modes.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// A checkout as a clone leaves it (the files install.sh reads), and with `built`, as
+/// `cargo build --release` leaves it: the test's binary as `target/release/syncbit`, with a
+/// marker appended (an ELF file runs with trailing bytes) so it can be told from any other.
+/// Returns the bytes of that binary.
+fn checkout(dir: &Path, built: bool) -> Vec<u8> {
+    for rel in [
+        "scripts/install.sh",
+        "Cargo.toml",
+        "README.md",
+        "systemd",
+        "completions",
+        "man",
+        "contrib",
+    ] {
+        copy_tree(&repo().join(rel), &dir.join(rel));
+    }
+    let mut bytes = std::fs::read(env!("CARGO_BIN_EXE_syncbit")).unwrap();
+    bytes.extend_from_slice(format!("\nsyncbit install test {}\n", dir.display()).as_bytes());
+    if built {
+        let bin = dir.join("target/release/syncbit");
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, &bytes).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bytes
+}
+
+/// What sudo's `env_reset` and `secure_path` leave: no ~/.cargo/bin, no variables of the user.
+const ROOT_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// `<script>` run in the environment sudo gives it, from `cwd` (never the checkout), with
+/// `vars`: exit code and stderr.
+fn install_as_root(script: &Path, cwd: &Path, vars: &[(&str, &Path)]) -> (Option<i32>, String) {
+    let mut c = Command::new("env");
+    c.arg("-i").arg(format!("PATH={ROOT_PATH}"));
+    for (k, v) in vars {
+        c.arg(format!("{k}={}", v.display()));
+    }
+    let o = c.arg(script).current_dir(cwd).output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// `sudo scripts/install.sh` after a user's `cargo build --release --locked`: run with sudo's
+/// environment (`env -i`, root's PATH without cargo) from another folder, it installs the
+/// built binary; without a build it says what to run, in two lines, and exits non-zero without
+/// building; `SYNCBIT_BIN` given after sudo names another binary, relative paths included.
+#[test]
+fn packaging_install_as_root_after_a_user_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+
+    let co = tmp.path().join("checkout");
+    let built = checkout(&co, true);
+    let dest = tmp.path().join("dest");
+    let (code, err) = install_as_root(
+        &co.join("scripts/install.sh"),
+        &elsewhere,
+        &[("DESTDIR", &dest)],
+    );
+    assert_eq!(code, Some(0), "install.sh as root:\n{err}");
+    assert_eq!(
+        std::fs::read(dest.join("usr/local/bin/syncbit")).unwrap(),
+        built,
+        "the installed binary is not the one built in the checkout"
+    );
+    let v = Command::new(dest.join("usr/local/bin/syncbit"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("syncbit "));
+    assert!(dest.join("usr/local/share/man/man1/syncbit.1").is_file());
+
+    // Nothing built: two lines saying what to run; no cargo is run even where there is one.
+    let bare = tmp.path().join("bare");
+    checkout(&bare, false);
+    let fake = tmp.path().join("fakebin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let ran = tmp.path().join("cargo-ran");
+    std::fs::write(
+        fake.join("cargo"),
+        format!("#!/bin/sh\ntouch {}\nexit 1\n", ran.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dest2 = tmp.path().join("dest2");
+    let o = Command::new("env")
+        .arg("-i")
+        .arg(format!("PATH={}:{ROOT_PATH}", fake.display()))
+        .arg(format!("DESTDIR={}", dest2.display()))
+        .arg(bare.join("scripts/install.sh"))
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success(),
+        "install.sh without a binary succeeded:\n{err}"
+    );
+    assert!(!ran.exists(), "install.sh ran cargo");
+    assert!(!dest2.exists(), "install.sh installed something:\n{err}");
+    assert!(err.lines().count() <= 2, "more than two lines:\n{err}");
+    for w in [
+        "target/release/syncbit",
+        "cargo build --release --locked",
+        "sudo scripts/install.sh",
+        "rustup",
+    ] {
+        assert!(err.contains(w), "{w} not in:\n{err}");
+    }
+    let msrv = read("Cargo.toml")
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    assert!(err.contains(&format!("Rust {msrv} or newer")), "{err}");
+
+    // SYNCBIT_BIN, relative to where the script is started.
+    let other = elsewhere.join("syncbit-copy");
+    let mut bytes = built.clone();
+    bytes.extend_from_slice(b"another\n");
+    std::fs::write(&other, &bytes).unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dest3 = tmp.path().join("dest3");
+    let (code, err) = install_as_root(
+        &bare.join("scripts/install.sh"),
+        &elsewhere,
+        &[
+            ("DESTDIR", &dest3),
+            ("SYNCBIT_BIN", Path::new("./syncbit-copy")),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        std::fs::read(dest3.join("usr/local/bin/syncbit")).unwrap(),
+        bytes
+    );
+}
+
+/// The README's `sudo SYNCBIT_BIN=… scripts/install.sh`, with the real sudo: a variable set
+/// before sudo is dropped (env_reset), one given after it reaches the script.
+#[test]
+fn packaging_install_with_sudo_as_documented() {
+    if !have("sudo", "sudo") {
+        return;
+    }
+    let can = Command::new("sudo")
+        .args(["-n", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !can {
+        eprintln!("sudo needs a password here: skipped");
+        return;
+    }
+    let readme = read("README.md");
+    assert!(
+        readme.contains("sudo SYNCBIT_BIN=/path/to/syncbit scripts/install.sh"),
+        "README: the documented sudo form"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let co = tmp.path().join("checkout");
+    let built = checkout(&co, true);
+    let other = tmp.path().join("syncbit-other");
+    let mut bytes = built.clone();
+    bytes.extend_from_slice(b"other\n");
+    std::fs::write(&other, &bytes).unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // Before sudo: lost, so the checkout's build is installed.
+    let dest = tmp.path().join("before");
+    let o = Command::new("sudo")
+        .arg("-n")
+        .arg(format!("DESTDIR={}", dest.display()))
+        .arg(co.join("scripts/install.sh"))
+        .env("SYNCBIT_BIN", &other)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(dest.join("usr/local/bin/syncbit")).unwrap(),
+        built
+    );
+
+    // After sudo, as the README writes it.
+    let dest = tmp.path().join("after");
+    let o = Command::new("sudo")
+        .arg("-n")
+        .arg(format!("DESTDIR={}", dest.display()))
+        .arg(format!("SYNCBIT_BIN={}", other.display()))
+        .arg(co.join("scripts/install.sh"))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(dest.join("usr/local/bin/syncbit")).unwrap(),
+        bytes
+    );
 }
