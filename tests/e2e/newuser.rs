@@ -126,6 +126,21 @@ fn newuser_a_silent_victoriametrics_ends_the_run_in_time() {
 }
 
 #[test]
+fn newuser_configuration_problems_come_all_at_once() {
+    let mut env = Env::new(SimConfig::default(), true);
+    env.set("INCLUDE_TODAY_DATA", "maybe");
+    env.set("INTRADAY_DETAIL_LEVEL", "2min");
+    env.set("SYNCBIT_TIMEZONE", "Mars/Olympus");
+    let r = env.run(&["sync"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for name in ["INCLUDE_TODAY_DATA", "INTRADAY_DETAIL_LEVEL", "SYNCBIT_TIMEZONE"] {
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+    }
+    assert_eq!(r.stderr.lines().count(), 3, "{}", r.stderr);
+    assert_eq!(env.sim.data_calls() + env.sim.token_calls(), 0);
+}
+
+#[test]
 fn newuser_empty_values_count_as_unset() {
     let env = Env::new(SimConfig::default(), true);
     let home = tempfile::tempdir().unwrap();
