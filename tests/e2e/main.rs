@@ -8,6 +8,7 @@ mod completeness;
 mod daily;
 mod failures;
 mod formatting;
+mod gsim_selftest;
 mod harness;
 mod intraday;
 mod newuser;

@@ -2,6 +2,7 @@
 //! VictoriaMetrics ([`vm`]) and a clean command line for the `syncbit` binary.
 #![allow(dead_code)]
 
+pub mod google_sim;
 pub mod sim;
 pub mod vm;
 
