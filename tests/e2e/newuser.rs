@@ -133,7 +133,11 @@ fn newuser_configuration_problems_come_all_at_once() {
     env.set("SYNCBIT_TIMEZONE", "Mars/Olympus");
     let r = env.run(&["sync"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    for name in ["INCLUDE_TODAY_DATA", "INTRADAY_DETAIL_LEVEL", "SYNCBIT_TIMEZONE"] {
+    for name in [
+        "INCLUDE_TODAY_DATA",
+        "INTRADAY_DETAIL_LEVEL",
+        "SYNCBIT_TIMEZONE",
+    ] {
         assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
     }
     assert_eq!(r.stderr.lines().count(), 3, "{}", r.stderr);
