@@ -81,8 +81,8 @@ impl From<crate::source::SourceError> for Exit {
             }
             E::Gone(m) => Exit::new(UNAVAILABLE, m),
             E::Unauthorized(m) => Exit::new(NOPERM, m),
-            E::Unavailable(m) => Exit::new(TEMPFAIL, m),
-            E::Forbidden(m) | E::Invalid(m) => Exit::new(FAILURE, m),
+            E::Unavailable(m) | E::Unreachable(m) => Exit::new(TEMPFAIL, m),
+            E::Forbidden(m) | E::Invalid(m) | E::Local(m) => Exit::new(FAILURE, m),
         }
     }
 }

@@ -15,7 +15,9 @@ const LEGACY_QUOTA_SOURCE: &str = FITBIT;
 /// The source whose progress format 2 keeps at the top level.
 const FITBIT: &str = "fitbit-web-api";
 /// The current format version.
-pub const VERSION: u32 = 2;
+/// Format 3 moved the quota into `quota` and added other sources' books; an older syncbit
+/// refuses it instead of ignoring a pause it does not know.
+pub const VERSION: u32 = 3;
 
 /// Progress of one (day, family) or (day, resource).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,6 +73,9 @@ pub struct State {
     /// When the profile was last read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_checked_at: Option<DateTime<Utc>>,
+    /// The source that reported the cached zone and first day (absent: the Fitbit Web API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_source: Option<String>,
     /// What the Fitbit Web API source has written, at the top level where format 2 kept it.
     #[serde(flatten)]
     pub fitbit: Book,
@@ -316,6 +321,12 @@ impl State {
         self.sources
             .get(source)
             .unwrap_or_else(|| EMPTY.get_or_init(Book::default))
+    }
+
+    /// Whether the cached zone and first day came from `source` (format 2 files: from the
+    /// Fitbit Web API).
+    pub fn account_from(&self, source: &str) -> bool {
+        self.account_source.as_deref().unwrap_or(FITBIT) == source
     }
 
     /// What `source` has written, to record more.

@@ -135,8 +135,8 @@ fn pass(
             .map(|(a, b)| format!(", intraday {a}..{b}"))
             .unwrap_or_default()
     );
-    e.run(&gaps, false, "backfill")?;
-    Ok(())
+    let summary = e.run(&gaps, false, "backfill")?;
+    crate::engine::failures(&[&summary])
 }
 
 /// `n` with thousands separators.
@@ -152,8 +152,6 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// The `--plan` report: requests per family and resource, done and to do, and the time the
-/// rest takes at the hourly budget less the reserve.
 /// The `--plan` report: requests per family and resource, done and to do, and the time the
 /// rest takes under the source's quota.
 pub fn plan_text(

@@ -25,10 +25,15 @@ pub fn run(g: &Global) -> Result<(), Exit> {
 
 fn pass(e: &mut Engine) -> Result<(), Exit> {
     let gaps = plan::sync(e.book(), &e.facts, &e.opts);
-    e.run(&gaps, e.opts.collect_devices, "sync")?;
-    if e.opts.intraday_with_sync {
+    let daily = e.run(&gaps, e.opts.collect_devices, "sync")?;
+    // A request that failed on its own does not keep the intraday pass from running.
+    let intraday = if e.opts.intraday_with_sync {
         let gaps = plan::sync_intraday(e.book(), &e.facts, &e.opts);
-        e.run(&gaps, false, "sync-intraday")?;
-    }
-    Ok(())
+        Some(e.run(&gaps, false, "sync-intraday")?)
+    } else {
+        None
+    };
+    let mut passes = vec![&daily];
+    passes.extend(intraday.as_ref());
+    crate::engine::failures(&passes)
 }

@@ -17,7 +17,9 @@ pub fn run(g: &Global) -> Result<(), Exit> {
     crate::health::run(&cfg, "sync-intraday", |stats| {
         let mut e = super::open(&cfg, Some(0))?;
         let gaps = plan::sync_intraday(e.book(), &e.facts, &e.opts);
-        let result = e.run(&gaps, false, "sync-intraday").map(|_| ());
+        let result = e
+            .run(&gaps, false, "sync-intraday")
+            .and_then(|s| crate::engine::failures(&[&s]));
         *stats = e.stats();
         result
     })

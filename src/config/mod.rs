@@ -189,7 +189,11 @@ fn detail(name: &str, value: Option<String>, default: Detail, heart: bool) -> Re
 
 pub(crate) fn url(name: &str, v: &str) -> Result<String, Exit> {
     if !(v.starts_with("http://") || v.starts_with("https://")) || v.len() < 10 {
-        return Err(bad(name, v, "an http:// or https:// URL"));
+        return Err(bad(
+            name,
+            &sink::redact_url(v),
+            "an http:// or https:// URL",
+        ));
     }
     Ok(v.trim_end_matches('/').to_string())
 }
@@ -236,7 +240,7 @@ fn timezone(v: Option<&str>) -> Result<Option<Tz>, Exit> {
     }
 }
 
-fn families() -> Result<Vec<Family>, Exit> {
+fn families(p: &mut Problems) -> Vec<Family> {
     let mut families = vec![Family::Activity, Family::Heart];
     for (name, fam) in [
         ("COLLECT_SLEEP", Family::Sleep),
@@ -246,11 +250,11 @@ fn families() -> Result<Vec<Family>, Exit> {
         ("COLLECT_CARDIO_FITNESS", Family::CardioFitness),
         ("COLLECT_TEMPERATURE", Family::Temperature),
     ] {
-        if boolean(name, var(name), true)? {
+        if p.take(boolean(name, var(name), true).map(Some)) == Some(true) {
             families.push(fam);
         }
     }
-    Ok(families)
+    families
 }
 
 fn resources(v: Option<&str>) -> Result<Vec<Resource>, Exit> {
@@ -329,7 +333,7 @@ fn run(g: &Global, p: &mut Problems) -> Run {
             g.include_today.clone(),
             true,
         )),
-        families: p.take(families()),
+        families: families(p),
         collect_devices: p.take(boolean(
             "COLLECT_DEVICE_INFO",
             var("COLLECT_DEVICE_INFO"),

@@ -18,20 +18,14 @@ use crate::state::Progress;
 pub enum Record {
     /// A daily family of one day.
     Daily {
-        /// Family key.
         family: String,
-        /// The day.
         day: NaiveDate,
-        /// Its progress.
         progress: Progress,
     },
     /// An intraday resource of one day.
     Intraday {
-        /// Resource key.
         resource: String,
-        /// The day.
         day: NaiveDate,
-        /// Its progress.
         progress: Progress,
     },
     /// Device metrics written up to these last-sync instants.
@@ -44,6 +38,9 @@ pub enum Record {
 /// One journal file: Prometheus text and the progress it carries.
 #[derive(Serialize, Deserialize)]
 pub struct Entry {
+    /// The id of the source whose progress the records are (absent in files of version 0.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Progress to record once the text is pushed.
     pub records: Vec<Record>,
     /// Prometheus text lines.
@@ -80,6 +77,7 @@ impl Journal {
     /// Errors: the folder or file cannot be written (message names the path).
     pub fn write(
         &mut self,
+        source: &str,
         records: &[Record],
         text: &str,
         samples: usize,
@@ -89,6 +87,7 @@ impl Journal {
             .dir
             .join(format!("{}-{:06}.json", self.stamp, self.seq));
         let body = serde_json::to_vec(&Entry {
+            source: Some(source.to_string()),
             records: records.to_vec(),
             text: text.to_string(),
             samples,

@@ -52,10 +52,49 @@ pub struct Summary {
     pub samples: usize,
     /// Progress records written.
     pub jobs_done: usize,
+    /// Requests that failed on their own and stay not done, as `resource day` or
+    /// `family first..last`.
+    pub failed: Vec<String>,
+    /// One of them failed with server errors (try again later) rather than an answer that
+    /// cannot be understood.
+    pub failed_later: bool,
+}
+
+/// Consecutive requests failing with server errors after which the source counts as down.
+const UNAVAILABLE_IN_A_ROW: usize = 3;
+
+/// The exit for the requests that failed in `passes` (which wrote everything else): 75 when
+/// one failed with server errors, else 1.
+///
+/// Errors: when any request failed.
+pub fn failures(passes: &[&Summary]) -> Result<(), Exit> {
+    let failed: Vec<&str> = passes
+        .iter()
+        .flat_map(|s| s.failed.iter().map(String::as_str))
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let code = if passes.iter().any(|s| s.failed_later) {
+        crate::error::TEMPFAIL
+    } else {
+        crate::error::FAILURE
+    };
+    Err(Exit::new(
+        code,
+        format!(
+            "{} failed and {} not done ({}); the rest of the run was written, and the next run fetches only what failed",
+            count(failed.len() as u64, "request"),
+            if failed.len() == 1 { "stays" } else { "stay" },
+            failed.join(", ")
+        ),
+    ))
 }
 
 /// Pushes batches and records their progress.
 struct Writer {
+    /// The source id the journalled records belong to.
+    source: &'static str,
     sink: Box<dyn Sink>,
     journal: Journal,
     batch: Batch,
@@ -74,7 +113,7 @@ impl Writer {
         if !self.dry_run {
             let path = self
                 .journal
-                .write(&records, &piece.text, piece.samples)
+                .write(self.source, &records, &piece.text, piece.samples)
                 .map_err(Exit::failure)?;
             self.paths.push(path);
         }
@@ -315,14 +354,16 @@ impl Engine {
     /// Take the lock, load the state, let the source restore what it saved, push what the
     /// journal holds, and learn the account's time zone and the devices' last sync.
     ///
-    /// Errors: exit 75 while the source's saved pause lasts (no request is made), 1 when the
-    /// journal cannot be pushed, and the exits of [`SourceError`].
+    /// Errors: exit 1 when the journal cannot be pushed, 75 while the source's saved pause
+    /// lasts (no request is made), and the exits of [`SourceError`].
     pub fn open(run: Run, source: Box<dyn Source>, sink: Box<dyn Sink>) -> Result<Engine, Exit> {
         let mut e = Engine::assemble(run, source, sink)?;
-        e.source.ready().map_err(Exit::from)?;
+        // Pushing what an earlier run fetched needs no request, so a saved pause does not
+        // keep it waiting.
         if !e.opts.dry_run {
             e.replay()?;
         }
+        e.source.ready().map_err(Exit::from)?;
         if let Err(err) = e.prepare() {
             return Err(e.fail(err));
         }
@@ -367,6 +408,7 @@ impl Engine {
             first_day: state.state.member_since,
         };
         let writer = Writer {
+            source: source.id(),
             sink,
             journal: Journal::new(&run.data_dir, now.format("%Y%m%dT%H%M%S%.3f").to_string()),
             batch: Batch::new(&run.user, now.timestamp_millis()),
@@ -405,9 +447,10 @@ impl Engine {
 
     fn prepare(&mut self) -> Result<(), SourceError> {
         let st = &mut self.state.state;
-        let fresh = st
-            .profile_checked_at
-            .is_some_and(|t| self.facts.now - t < Duration::hours(ACCOUNT_MAX_AGE_HOURS));
+        let fresh = st.account_from(self.source.id())
+            && st
+                .profile_checked_at
+                .is_some_and(|t| self.facts.now - t < Duration::hours(ACCOUNT_MAX_AGE_HOURS));
         if !(st.profile_timezone.is_some() && fresh) {
             // Also with SYNCBIT_TIMEZONE: the account gives its first day.
             match self.source.account() {
@@ -423,6 +466,7 @@ impl Engine {
                     st.profile_timezone = Some(account.timezone);
                     st.member_since = account.first_day;
                     st.profile_checked_at = Some(self.facts.now);
+                    st.account_source = Some(self.source.id().to_string());
                 }
                 Err(SourceError::Forbidden(m)) if self.opts.timezone.is_some() => {
                     crate::warn!("{m}; using SYNCBIT_TIMEZONE without the account's first day");
@@ -463,6 +507,17 @@ impl Engine {
                     trackers
                 };
                 self.facts.last_sync_ms = deciding.iter().filter_map(|d| d.last_sync_ms).max();
+                if let Some(ls) = self.facts.last_sync_ms
+                    && ls > self.facts.now.timestamp_millis() + 60_000
+                {
+                    crate::warn!(
+                        "{} reports a device sync in the future ({}); is the device's or this machine's clock wrong? Counting it as now",
+                        self.source.name(),
+                        DateTime::from_timestamp_millis(ls)
+                            .unwrap_or_default()
+                            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    );
+                }
                 self.devices = devices;
             }
             Err(SourceError::Forbidden(m) | SourceError::Invalid(m)) => {
@@ -497,8 +552,10 @@ impl Engine {
             );
             self.replayed += batch.samples;
             self.writer.samples_written += batch.samples;
+            // Records go to the book of the source that fetched them, also after a switch.
+            let id = entry.source.as_deref().unwrap_or(self.source.id());
             for r in entry.records {
-                record(&mut self.state, self.source.id(), r);
+                record(&mut self.state, id, r);
             }
             save(&self.state)?;
             let _ = std::fs::remove_file(path);
@@ -523,12 +580,16 @@ impl Engine {
         save(&self.state)
     }
 
-    /// Save the state after a source error and turn it into the process exit.
+    /// Save the state after a source error and turn it into the process exit (a signal's
+    /// exit when the error came from cutting a retry short).
     fn fail(&mut self, e: SourceError) -> Exit {
         if let Err(err) = self.save() {
             return err;
         }
-        Exit::from(e)
+        match crate::interrupt::requested() {
+            Some(code) => interrupted(code, self.replayed),
+            None => Exit::from(e),
+        }
     }
 
     /// The requests the source would make for `gaps`.
@@ -540,31 +601,43 @@ impl Engine {
     /// devices' battery and last sync). Progress goes to a bar on a terminal, else to log
     /// lines, labelled `what`.
     ///
-    /// A request that fails on its own (an answer that cannot be understood) stays not done and
-    /// is named in a warning; the others go on, and the pass then exits 1. A scope the
-    /// authorization lacks skips its series for the run. A spent quota, a refused
-    /// authorization, a source that is gone or keeps failing stop the pass: what was fetched
-    /// is written first.
+    /// A request that fails on its own (an answer that cannot be understood, server errors
+    /// after retries) stays not done, is named in a warning and in [`Summary::failed`]; the
+    /// others go on ([`failures`] turns them into the exit). A scope the authorization lacks
+    /// skips its series for the run. A spent quota, a refused authorization, a source that is
+    /// gone, unreachable or failing three requests in a row, a local failure, or SIGINT/SIGTERM
+    /// stop the pass: what was fetched is written first.
     ///
-    /// Errors: the exits of [`SourceError`]; exit 1 when a push fails (the batch waits in the
-    /// journal for the next run) or a request failed.
+    /// Errors: the exits of [`SourceError`]; 130/143 after a signal; exit 1 when a push fails
+    /// (the batch waits in the journal for the next run).
     pub fn run(&mut self, gaps: &[Gap], devices: bool, what: &str) -> Result<Summary, Exit> {
         let requests = self.source.plan(gaps);
         let mut progress = Progress::new(requests.iter().map(|r| r.cost).sum(), what);
         let mut summary = Summary::default();
-        let mut failed: Vec<String> = Vec::new();
         let mut stop: Option<SourceError> = None;
-        let mut interrupted = None;
+        let mut stopped_by = None;
+        let mut unavailable_in_a_row = 0;
         for req in &requests {
             if let Some(code) = crate::interrupt::requested() {
-                interrupted = Some(code);
+                stopped_by = Some(code);
                 break;
             }
             let key = req.series.key();
             if self.skipped.contains(key) {
                 continue;
             }
-            match self.fetch(req, &mut summary) {
+            let fetched = self.fetch(req, &mut summary);
+            if let Err(Stop::Source(_)) = &fetched
+                && let Some(code) = crate::interrupt::requested()
+            {
+                // The failure is the signal's doing (a cut retry): the request stays not done.
+                stopped_by = Some(code);
+                break;
+            }
+            if !matches!(fetched, Err(Stop::Source(SourceError::Unavailable(_)))) {
+                unavailable_in_a_row = 0;
+            }
+            match fetched {
                 Ok(()) => {}
                 Err(Stop::Exit(e)) => {
                     progress.abandon();
@@ -577,12 +650,24 @@ impl Engine {
                     );
                     self.skipped.insert(key);
                 }
+                Err(Stop::Source(SourceError::Unavailable(m)))
+                    if unavailable_in_a_row + 1 >= UNAVAILABLE_IN_A_ROW =>
+                {
+                    stop = Some(SourceError::Unavailable(format!(
+                        "{m}; {UNAVAILABLE_IN_A_ROW} requests in a row failed, so the run stops here"
+                    )));
+                    break;
+                }
                 Err(Stop::Source(e)) if !e.stops_run() => {
                     let name = describe(req);
                     crate::warn!(
                         "{name}: {e}; it stays not done and the next run fetches it again"
                     );
-                    failed.push(name);
+                    if let SourceError::Unavailable(_) = e {
+                        unavailable_in_a_row += 1;
+                        summary.failed_later = true;
+                    }
+                    summary.failed.push(name);
                 }
                 Err(Stop::Source(e)) => {
                     stop = Some(e);
@@ -591,7 +676,7 @@ impl Engine {
             }
             progress.advance(req.cost);
         }
-        if devices && stop.is_none() && interrupted.is_none() {
+        if devices && stop.is_none() && stopped_by.is_none() {
             let (records, mut piece) = self.devices_piece().map_err(|e| self.fail(e))?;
             self.writer.queue(records, &mut piece)?;
         }
@@ -618,19 +703,11 @@ impl Engine {
             let _ = self.save();
             return Err(e);
         }
-        if let Some(code) = interrupted {
+        if let Some(code) = stopped_by {
             progress.abandon();
             self.save()?;
-            return Err(Exit::new(
-                code,
-                format!(
-                    "interrupted; {} written, progress saved; the next run resumes",
-                    count(
-                        (summary.samples + std::mem::take(&mut self.replayed)) as u64,
-                        "sample"
-                    )
-                ),
-            ));
+            let replayed = std::mem::take(&mut self.replayed);
+            return Err(interrupted(code, summary.samples + replayed));
         }
         progress.finish();
         if !self.opts.dry_run && summary.jobs_done > 0 {
@@ -659,13 +736,6 @@ impl Engine {
                 .map(|b| format!(", {b} left in its quota"))
                 .unwrap_or_default()
         );
-        if !failed.is_empty() {
-            return Err(Exit::failure(format!(
-                "{} failed and stay not done ({}); everything else was written, and the next run fetches only what failed",
-                count(failed.len() as u64, "request"),
-                failed.join(", ")
-            )));
-        }
         Ok(summary)
     }
 
@@ -779,6 +849,17 @@ impl Engine {
     pub fn now(&self) -> DateTime<Utc> {
         self.facts.now
     }
+}
+
+/// The exit after SIGINT/SIGTERM, which stopped the run at a request boundary.
+fn interrupted(code: u8, samples: usize) -> Exit {
+    Exit::new(
+        code,
+        format!(
+            "interrupted; {} written, progress saved; the next run resumes",
+            count(samples as u64, "sample")
+        ),
+    )
 }
 
 /// A request in a message: `heart_rate 2024-05-01` or `activity 2024-01-01..2024-03-31`.

@@ -38,11 +38,12 @@ impl Facts {
     }
 
     /// Whether `day` is final: the tracker synced past its end (or, without device
-    /// information, the day ended more than 24 hours ago).
+    /// information, the day ended more than 24 hours ago). A sync reported in the future (a
+    /// device clock ahead) counts as now: no day is final before it ends.
     pub fn is_complete(&self, day: NaiveDate) -> bool {
         let end = self.cal.day_end_ms(day);
         match self.last_sync_ms {
-            Some(ls) => ls >= end,
+            Some(ls) => ls.min(self.now.timestamp_millis()) >= end,
             None => end + 86_400_000 <= self.now.timestamp_millis(),
         }
     }
@@ -621,6 +622,17 @@ mod tests {
         f.first_day = Some(d("2024-05-10"));
         let days = recent_days(&Book::default(), &f, true, true);
         assert_eq!(days, vec![d("2024-05-10")]);
+    }
+
+    #[test]
+    fn a_sync_reported_in_the_future_never_makes_today_final() {
+        let mut f = facts("UTC", "2024-05-10 12:00", Some(0));
+        f.last_sync_ms = Some(f.now.timestamp_millis() + 13 * 3_600_000);
+        assert!(!f.is_complete(d("2024-05-10")));
+        assert!(f.is_complete(d("2024-05-09")));
+        assert_eq!(f.cutoff_ms(), f.now.timestamp_millis());
+        let gaps = sync(&Book::default(), &f, &run());
+        assert_eq!(gaps[0], gap(ACT, "2024-05-09", "2024-05-09"));
     }
 
     #[test]

@@ -111,6 +111,7 @@ impl Sink for Victoria {
         let what = format!("VictoriaMetrics at {}", self.shown);
         self.policy
             .run(&what, || self.post(&body))
+            .1
             .map_err(|f| self.message(f))
     }
 }

@@ -191,6 +191,9 @@ pub struct Policy {
     /// Whether a 429 may succeed later (the caller knows whether its quota recovers within a
     /// run).
     pub retry_429: bool,
+    /// Whether SIGINT/SIGTERM end the retries (fetching stops at once; a push of what was
+    /// already fetched keeps its retries, so that it is not lost to the journal needlessly).
+    pub interruptible: bool,
 }
 
 impl Policy {
@@ -207,6 +210,7 @@ impl Policy {
             first_delay,
             max_total: Duration::from_secs(90),
             retry_429: false,
+            interruptible: true,
         }
     }
 
@@ -217,6 +221,7 @@ impl Policy {
             first_delay: Duration::from_millis(500),
             max_total: Duration::from_secs(30),
             retry_429: true,
+            interruptible: false,
         }
     }
 
@@ -230,13 +235,15 @@ impl Policy {
 
     /// Run `op` until it succeeds, fails in a way that cannot improve, or the attempts or the
     /// time are spent; `what` names the target in the warning logged before each retry.
+    /// Returns the number of attempts made with the result.
     ///
-    /// Errors: the last failure.
+    /// Errors: the last failure (a signal during a wait ends the retries with
+    /// [`Failure::Transport`] `interrupted`).
     pub fn run<T>(
         &self,
         what: &str,
         mut op: impl FnMut() -> Result<T, Failure>,
-    ) -> Result<T, Failure> {
+    ) -> (usize, Result<T, Failure>) {
         let started = Instant::now();
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.first_delay)
@@ -244,28 +251,38 @@ impl Policy {
             .with_factor(2.0)
             .with_max_times(self.attempts.saturating_sub(1))
             .with_jitter();
-        let mut attempt = 1;
-        (|| op())
-            .retry(backoff)
-            .sleep(crate::interrupt::sleep)
-            .when(|f| {
-                self.retryable(f)
-                    && started.elapsed() < self.max_total
-                    && crate::interrupt::requested().is_none()
-            })
-            .notify(|f, wait| {
-                let why = match f {
-                    Failure::Transport(t) => t.clone(),
-                    Failure::Status(a) => format!("answered {}", a.status),
-                };
-                attempt += 1;
-                crate::warn!(
-                    "{what}: {why}; retrying in {:.1} s (attempt {attempt} of {})",
-                    wait.as_secs_f64(),
-                    self.attempts
-                );
-            })
-            .call()
+        let interrupted = || self.interruptible && crate::interrupt::requested().is_some();
+        let sleep: fn(Duration) = if self.interruptible {
+            crate::interrupt::sleep
+        } else {
+            std::thread::sleep
+        };
+        let tries = std::cell::Cell::new(0usize);
+        let result = (|| {
+            // A signal that arrived during the wait: no new attempt.
+            if tries.get() > 0 && interrupted() {
+                return Err(Failure::Transport("interrupted".into()));
+            }
+            tries.set(tries.get() + 1);
+            op()
+        })
+        .retry(backoff)
+        .sleep(sleep)
+        .when(|f| self.retryable(f) && started.elapsed() < self.max_total && !interrupted())
+        .notify(|f, wait| {
+            let why = match f {
+                Failure::Transport(t) => t.clone(),
+                Failure::Status(a) => format!("answered {}", a.status),
+            };
+            crate::warn!(
+                "{what}: {why}; retrying in {:.1} s (attempt {} of {})",
+                wait.as_secs_f64(),
+                tries.get() + 1,
+                self.attempts
+            );
+        })
+        .call();
+        (tries.get(), result)
     }
 }
 
@@ -288,6 +305,7 @@ mod tests {
             first_delay: Duration::from_millis(1),
             max_total: Duration::from_secs(5),
             retry_429: false,
+            interruptible: true,
         }
     }
 
@@ -301,7 +319,7 @@ mod tests {
         ] {
             let n = Cell::new(0);
             let status = f.status();
-            let r: Result<(), Failure> = quick().run("test", || {
+            let (_, r): (usize, Result<(), Failure>) = quick().run("test", || {
                 n.set(n.get() + 1);
                 Err(match status {
                     Some(s) => answer(s),
@@ -320,11 +338,12 @@ mod tests {
             retry_429: true,
             ..quick()
         };
-        let r = p.run("test", || {
+        let (tries, r) = p.run("test", || {
             n.set(n.get() + 1);
             if n.get() < 3 { Err(answer(429)) } else { Ok(7) }
         });
         assert_eq!(r.unwrap(), 7);
+        assert_eq!(tries, 3);
         assert_eq!(n.get(), 3);
     }
 

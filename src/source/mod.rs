@@ -256,11 +256,9 @@ impl Series {
 /// Days a run should fill for one series: `first..=last`, every day of it missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Gap {
-    /// What.
     pub series: Series,
-    /// First day.
     pub first: NaiveDate,
-    /// Last day (inclusive).
+    /// Inclusive.
     pub last: NaiveDate,
 }
 
@@ -270,9 +268,9 @@ pub struct Gap {
 pub struct Request {
     /// What it covers.
     pub series: Series,
-    /// First day covered.
+    /// The first day it covers.
     pub first: NaiveDate,
-    /// Last day covered (inclusive).
+    /// The last day it covers (inclusive).
     pub last: NaiveDate,
     /// API calls it makes (for progress and quota).
     pub cost: u64,
@@ -313,11 +311,18 @@ pub enum SourceError {
     /// The authorization lacks a scope for one series; the others can go on.
     #[error("{0}")]
     Forbidden(String),
-    /// The source failed after retries (5xx, no connection): try again later.
+    /// The source answered this request with server errors, also after retries: only this
+    /// request stays not done (the run goes on, and exits 75 at the end).
     #[error("{0}")]
     Unavailable(String),
-    /// An answer that could not be understood, or a local failure; only the request it
-    /// belongs to is spoiled.
+    /// No answer at all (connection refused, timeouts) or the authorization server failing:
+    /// every request would fail the same way, so the run stops; try again later.
+    #[error("{0}")]
+    Unreachable(String),
+    /// A local failure (a token file that cannot be read or written): the run stops.
+    #[error("{0}")]
+    Local(String),
+    /// An answer that could not be understood; only the request it belongs to is spoiled.
     #[error("{0}")]
     Invalid(String),
 }
@@ -326,7 +331,10 @@ impl SourceError {
     /// Whether the run must stop (the other requests would fail the same way or must not be
     /// made), as opposed to a failure of one request or one series.
     pub fn stops_run(&self) -> bool {
-        !matches!(self, SourceError::Forbidden(_) | SourceError::Invalid(_))
+        !matches!(
+            self,
+            SourceError::Forbidden(_) | SourceError::Invalid(_) | SourceError::Unavailable(_)
+        )
     }
 }
 

@@ -31,6 +31,8 @@ struct Plain {
     heart: Vec<(i64, f64)>,
     last_sync_ms: i64,
     failing_day: Option<NaiveDate>,
+    /// The heart-rate stream breaks after this many readings.
+    heart_breaks_after: Option<usize>,
     log: Log,
 }
 
@@ -113,15 +115,24 @@ impl Source for Plain {
                         .map(|(d, v)| Ok(Reading::day(Metric::StepsTotal, *d, *v))),
                 ))
             }
-            Series::Intraday(Resource::HeartRate, _) => Ok(Box::new(
-                self.heart
-                    .iter()
-                    .filter(move |(ms, _)| {
-                        let d = cal.date_of_ms(*ms);
-                        d >= req.first && d <= req.last
-                    })
-                    .map(|(ms, v)| Ok(Reading::instant(Metric::HeartRateIntraday, *ms, *v))),
-            )),
+            Series::Intraday(Resource::HeartRate, _) => {
+                let breaks = self.heart_breaks_after.unwrap_or(usize::MAX);
+                Ok(Box::new(
+                    self.heart
+                        .iter()
+                        .filter(move |(ms, _)| {
+                            let d = cal.date_of_ms(*ms);
+                            d >= req.first && d <= req.last
+                        })
+                        .enumerate()
+                        .map(move |(i, (ms, v))| {
+                            if i == breaks {
+                                return Err(SourceError::Invalid("the stream broke".into()));
+                            }
+                            Ok(Reading::instant(Metric::HeartRateIntraday, *ms, *v))
+                        }),
+                ))
+            }
             _ => Ok(Box::new(std::iter::empty())),
         }
     }
@@ -196,6 +207,7 @@ fn plain(log: &Log) -> Plain {
             .collect(),
         last_sync_ms: Utc::now().timestamp_millis(),
         failing_day: None,
+        heart_breaks_after: None,
         log: log.clone(),
     }
 }
@@ -290,7 +302,8 @@ fn boundary_one_bad_request_spoils_only_itself() {
         ..Default::default()
     };
     let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
-    let err = e.run(&gaps, false, "backfill").unwrap_err();
+    let summary = e.run(&gaps, false, "backfill").unwrap();
+    let err = syncbit::engine::failures(&[&summary]).unwrap_err();
     assert_eq!(err.code, 1);
     assert!(
         err.message.contains(&format!("activity {bad}")),
@@ -311,6 +324,51 @@ fn boundary_one_bad_request_spoils_only_itself() {
     assert_eq!(asked[0].first, bad);
     let got = vm.export("fitbit_steps_total", 0, Utc::now().timestamp_millis());
     assert_eq!(got[0].values.len(), n);
+}
+
+#[test]
+fn boundary_a_stream_that_breaks_after_two_batches_is_resumed_exactly() {
+    let vm = Vm::start(false); // no dedup: a repeated sample would show
+    let dir = tempfile::tempdir().unwrap();
+    let log: Log = Default::default();
+    let mut source = plain(&log);
+    source.steps.clear();
+    let heart = source.heart.clone();
+    // Two full batches are pushed with their progress, then the stream breaks.
+    source.heart_breaks_after = Some(2 * BATCH_SAMPLES + 20_000);
+    let mut opts = run_opts(dir.path());
+    opts.families.clear();
+    let w = plan::Window {
+        days: Some(10),
+        intraday: true,
+        ..Default::default()
+    };
+    let mut e = Engine::open(opts.clone(), Box::new(source), sink(&vm)).unwrap();
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
+    let s = e.run(&gaps, false, "backfill").unwrap();
+    assert_eq!(s.failed.len(), 1, "{:?}", s.failed);
+    assert_eq!(s.samples, 2 * BATCH_SAMPLES);
+    drop(e);
+    let until = Utc::now().timestamp_millis();
+    let hr = vm.export("fitbit_heart_rate_intraday", 0, until);
+    assert_eq!(hr[0].timestamps.len(), 2 * BATCH_SAMPLES);
+
+    let mut again = plain(&log);
+    again.steps.clear();
+    let mut e = Engine::open(opts, Box::new(again), sink(&vm)).unwrap();
+    let gaps = plan::backfill(e.book(), &e.facts, &e.opts, &w, true);
+    let s = e.run(&gaps, false, "backfill").unwrap();
+    assert!(s.failed.is_empty());
+    assert_eq!(s.samples, heart.len() - 2 * BATCH_SAMPLES);
+    let hr = vm.export("fitbit_heart_rate_intraday", 0, until);
+    assert_no_duplicates(&hr);
+    let have: Vec<(i64, f64)> = hr[0]
+        .timestamps
+        .iter()
+        .copied()
+        .zip(hr[0].values.iter().copied())
+        .collect();
+    assert_eq!(have, heart);
 }
 
 /// A server that answers the statuses of `script` in turn (the last one for ever), echoing the

@@ -260,7 +260,7 @@ fn predecessor_state_is_migrated() {
         &std::fs::read_to_string(env.data_dir().join("sync_state.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(body["version"], 2);
+    assert_eq!(body["version"], 3);
     assert_eq!(body["migrated_from"]["last_successful_date"], y.to_string());
 }
 

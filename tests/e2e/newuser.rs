@@ -96,6 +96,81 @@ fn newuser_malformed_heart_rate_spoils_only_heart_rate() {
 }
 
 #[test]
+fn newuser_a_bad_daily_answer_does_not_keep_the_intraday_pass_from_running() {
+    let mut env = Env::new(SimConfig::default(), true);
+    env.set("ENABLE_INTRADAY_COLLECTION", "true");
+    env.sim.malformed_matching(&["/sleep/"]);
+    let r = env.run(&["sync"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("sleep "), "{}", r.stderr);
+    assert!(calls(&env, &["/1d/"]) > 0, "no intraday request");
+    assert!(!env.export("fitbit_steps_intraday").is_empty());
+    assert!(!env.export("fitbit_steps_total").is_empty());
+}
+
+#[test]
+fn newuser_server_errors_on_one_endpoint_spoil_only_it_and_exit_75() {
+    let mut env = Env::new(SimConfig::default(), true);
+    env.set("ENABLE_INTRADAY_COLLECTION", "true");
+    env.sim.fail_matching(&["/spo2/"], 500);
+    let r = env.run(&["sync"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert!(r.stderr.contains("spo2 "), "{}", r.stderr);
+    assert!(!env.export("fitbit_breathing_rate_bpm").is_empty());
+    assert!(!env.export("fitbit_steps_intraday").is_empty());
+    // When every answer is a server error, the run stops after three requests in a row.
+    env.sim.fail_matching(&["/1d/"], 503);
+    let before = env.sim.data_calls();
+    let r = env.run(&["sync-intraday"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert!(r.stderr.contains("in a row"), "{}", r.stderr);
+    assert!(env.sim.data_calls() - before <= 3 * 4 + 1, "{}", r.stderr);
+}
+
+#[test]
+fn newuser_sigterm_during_a_retry_wait_stops_without_another_request() {
+    let mut env = Env::new(SimConfig::default(), true);
+    env.set("SYNCBIT_RETRY_DELAY_MS", "3000");
+    env.sim.fail_next(100, 503);
+    let child = env.cmd(&["sync"]).stderr(Stdio::piped()).spawn().unwrap();
+    let t = Instant::now();
+    while env.sim.data_calls() == 0 && t.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let at_signal = env.sim.data_calls();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("interrupted;"), "{err}");
+    assert_eq!(env.sim.data_calls(), at_signal, "{err}");
+    assert!(t.elapsed().as_secs() < 3, "{:?}", t.elapsed());
+}
+
+#[test]
+fn newuser_an_unwritable_token_backup_is_only_a_warning() {
+    let env = Env::new(SimConfig::default(), true);
+    env.expire_tokens();
+    std::fs::create_dir(env.data_dir().join("fitbit_tokens.json.bak")).unwrap();
+    let r = env.ok(&["sync"]);
+    assert!(
+        r.stderr.contains("could not keep the previous tokens"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.sim.token_calls(), 1);
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.data_dir().join("fitbit_tokens.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(saved["refresh_token"], env.sim.tokens().1);
+}
+
+#[test]
 fn newuser_a_silent_victoriametrics_ends_the_run_in_time() {
     // Accepts connections and never answers.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();

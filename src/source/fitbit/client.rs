@@ -197,7 +197,7 @@ impl Client {
             crate::debug!("GET {path}");
             let policy = self.policy.clone();
             let (quota, requests, pause) = (&mut self.quota, &mut self.requests, &mut self.pause);
-            let result = policy.run(&what, || {
+            let (tries, result) = policy.run(&what, || {
                 *requests += 1;
                 let a = http::send(agent.get(&url).set("Authorization", &bearer), None)?;
                 read_quota(quota, &a);
@@ -210,9 +210,9 @@ impl Client {
             let a = match result {
                 Ok(a) => return Ok(Got::Body(a.body)),
                 Err(Failure::Transport(t)) => {
-                    return Err(SourceError::Unavailable(format!(
+                    return Err(SourceError::Unreachable(format!(
                         "cannot reach the Fitbit Web API at {}: {t}; try again later",
-                        self.base
+                        crate::config::sink::redact_url(&self.base)
                     )));
                 }
                 Err(Failure::Status(a)) => a,
@@ -261,8 +261,8 @@ impl Client {
                 }
                 status @ 500..=599 => {
                     return Err(SourceError::Unavailable(format!(
-                        "the Fitbit Web API answered {status} for {path} {} times; try again later",
-                        policy.attempts
+                        "the Fitbit Web API answered {status} for {path} {}; try again later",
+                        crate::engine::progress::count(tries as u64, "time")
                     )));
                 }
                 status => {

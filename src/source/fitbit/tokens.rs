@@ -142,10 +142,10 @@ impl OAuthClient {
 
 /// Build the oauth2 client from the settings.
 ///
-/// Errors: `Invalid` when a URL does not parse.
+/// Errors: `Local` when a URL does not parse.
 pub fn oauth_client(c: &OAuthClient) -> Result<FitbitOAuth, SourceError> {
     let bad =
-        |what: &str, e: oauth2::url::ParseError| SourceError::Invalid(format!("bad {what}: {e}"));
+        |what: &str, e: oauth2::url::ParseError| SourceError::Local(format!("bad {what}: {e}"));
     Ok(oauth2::Client::new(ClientId::new(c.client_id.clone()))
         .set_client_secret(ClientSecret::new(c.client_secret.clone()))
         .set_auth_uri(AuthUrl::new(c.auth_url.clone()).map_err(|e| bad("FITBIT_AUTH_URL", e))?)
@@ -221,7 +221,7 @@ impl TokenStore {
         if let Err(e) = std::fs::File::open(&path)
             && e.kind() == std::io::ErrorKind::PermissionDenied
         {
-            return Err(SourceError::Invalid(format!(
+            return Err(SourceError::Local(format!(
                 "cannot read {}: {e}; it must be readable by the user syncbit runs as",
                 path.display()
             )));
@@ -264,7 +264,7 @@ impl TokenStore {
     /// on disk still needs it (`force` after a 401 with the on-disk access token).
     ///
     /// Errors: `Unauthorized` on `invalid_grant` or bad client credentials (exit 77),
-    /// `Gone` on 410, `Unavailable` on 5xx or connection errors, `Invalid` when the new pair
+    /// `Gone` on 410, `Unreachable` on 5xx or connection errors, `Local` when the new pair
     /// cannot be written.
     pub fn refresh(
         &mut self,
@@ -297,22 +297,28 @@ impl TokenStore {
 
     /// Write `next` atomically, keeping the previous file as `.bak`.
     ///
-    /// Errors: `Invalid` when the file cannot be written.
+    /// Errors: `Local` when the file cannot be written (a failed backup only warns).
     pub fn save(&self, next: &TokenFile) -> Result<(), SourceError> {
-        let fail = |e: std::io::Error| {
-            SourceError::Invalid(format!(
+        // The new pair matters more than the backup: a failed backup is only a warning.
+        if let Ok(old) = std::fs::read(&self.path)
+            && serde_json::from_slice::<TokenFile>(&old).is_ok()
+        {
+            let bak = self.path.with_extension("json.bak");
+            if let Err(e) = atomic_write(&bak, &old) {
+                crate::warn!(
+                    "could not keep the previous tokens in {}: {e}",
+                    bak.display()
+                );
+            }
+        }
+        let body = serde_json::to_vec_pretty(next).expect("tokens serialize");
+        atomic_write(&self.path, &body).map_err(|e| {
+            SourceError::Local(format!(
                 "could not write {}: {e}; the new refresh token is lost unless the disk is fixed \
                  and syncbit authorized again",
                 self.path.display()
             ))
-        };
-        if let Ok(old) = std::fs::read(&self.path)
-            && serde_json::from_slice::<TokenFile>(&old).is_ok()
-        {
-            atomic_write(&self.path.with_extension("json.bak"), &old).map_err(fail)?;
-        }
-        let body = serde_json::to_vec_pretty(next).expect("tokens serialize");
-        atomic_write(&self.path, &body).map_err(fail)
+        })
     }
 }
 
@@ -340,7 +346,7 @@ pub fn refresh_error(e: RefreshErr, path: &Path) -> SourceError {
                 let body = resp.into_string().unwrap_or_default();
                 classify_token_status(code, &body, path)
             }
-            ureq::Error::Transport(t) => SourceError::Unavailable(format!(
+            ureq::Error::Transport(t) => SourceError::Unreachable(format!(
                 "cannot reach the Fitbit token endpoint: {}",
                 t.kind()
             )),
@@ -359,7 +365,7 @@ pub fn refresh_error(e: RefreshErr, path: &Path) -> SourceError {
         RequestTokenError::Parse(_, _) => {
             SourceError::Invalid("the token endpoint sent a response syncbit cannot read".into())
         }
-        other => SourceError::Unavailable(format!(
+        other => SourceError::Unreachable(format!(
             "the token refresh failed: {}",
             redact(&other.to_string())
         )),
@@ -371,7 +377,7 @@ fn classify_token_status(code: u16, body: &str, path: &Path) -> SourceError {
         return SourceError::Gone(super::client::GONE.to_string());
     }
     if code >= 500 {
-        return SourceError::Unavailable(format!("the Fitbit token endpoint answered {code}"));
+        return SourceError::Unreachable(format!("the Fitbit token endpoint answered {code}"));
     }
     for kind in ["invalid_grant", "invalid_client", "unauthorized_client"] {
         if body.contains(kind) {

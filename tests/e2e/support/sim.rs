@@ -170,6 +170,12 @@ impl Sim {
         self.lock().fail = Some((n, status));
     }
 
+    /// Every data request whose path contains all of `parts` answers `status` (an error
+    /// body), until called with an empty list.
+    pub fn fail_matching(&self, parts: &[&str], status: u16) {
+        self.lock().fail_matching = (parts.iter().map(|p| p.to_string()).collect(), status);
+    }
+
     /// When on, every data and token request answers 410 Gone (no budget is used).
     pub fn set_gone(&self, on: bool) {
         self.lock().gone = on;
@@ -334,6 +340,7 @@ struct State {
     fail: Option<(usize, u16)>,
     malformed: usize,
     malformed_matching: Vec<String>,
+    fail_matching: (Vec<String>, u16),
     used: u32,
     win_hour: Option<i64>,
     win_start: Option<Instant>,
@@ -511,6 +518,7 @@ impl State {
             fail: None,
             malformed: 0,
             malformed_matching: Vec::new(),
+            fail_matching: (Vec::new(), 0),
             used: 0,
             win_hour: None,
             win_start: None,
@@ -825,6 +833,10 @@ impl State {
                     ),
                 );
             }
+        }
+        let (parts, status) = &self.fail_matching;
+        if !parts.is_empty() && parts.iter().all(|p| url.contains(p.as_str())) {
+            return error_for(*status);
         }
         if let Some((n, status)) = self.fail {
             self.fail = (n > 1).then_some((n - 1, status));
