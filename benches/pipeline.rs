@@ -181,6 +181,11 @@ fn main() {
     let mut child = std::process::Command::new(&bin)
         .args(["backfill", "--intraday", "--days", "365", "-q"])
         .env_clear()
+        // kept so that a binary built by `cargo llvm-cov` writes its profile
+        .envs(std::env::vars_os().filter(|(k, _)| {
+            let k = k.to_string_lossy();
+            k == "LLVM_PROFILE_FILE" || k.starts_with("CARGO_LLVM_COV")
+        }))
         .env("DATA_DIR", dir.path())
         .env("FITBIT_API_BASE_URL", s.base_url())
         .env("FITBIT_CLIENT_ID", sim::CLIENT_ID)

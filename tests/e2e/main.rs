@@ -5,6 +5,7 @@ mod auth;
 mod backfill;
 mod boundary;
 mod completeness;
+mod coverage_gaps;
 mod daily;
 mod failures;
 mod formatting;
