@@ -88,7 +88,7 @@ fn gaps_state_show_on_a_new_data_dir_reports_nothing_and_creates_nothing() {
         .env("DATA_DIR", dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["version"], 2);
+    assert_eq!(v["version"], 3);
     assert_eq!(v["daily"], serde_json::json!({}));
     assert_eq!(v["intraday"], serde_json::json!({}));
 }
