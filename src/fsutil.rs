@@ -61,10 +61,21 @@ pub fn lock_dir(dir: &Path, timeout: Duration) -> Result<RunLock, Exit> {
         .open(&path)
         .map_err(|e| Exit::failure(format!("cannot open lock file {}: {e}", path.display())))?;
     let start = Instant::now();
+    let mut said = false;
     loop {
         match file.try_lock() {
             Ok(()) => break,
             Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                if !said {
+                    said = true;
+                    let pid = fs::read_to_string(&path).unwrap_or_default();
+                    crate::info!(
+                        "waiting up to {} s for another syncbit run (pid {}) to release {}",
+                        timeout.as_secs(),
+                        pid.trim(),
+                        path.display()
+                    );
+                }
                 if let Some(code) = crate::interrupt::requested() {
                     return Err(Exit::new(
                         code,

@@ -17,6 +17,13 @@ fn run(cli: &Cli) -> Result<(), Exit> {
 }
 
 fn main() -> ExitCode {
+    // `syncbit state show | head` ends quietly, as other command-line tools do, instead of
+    // failing on the closed pipe. (Sockets are written with MSG_NOSIGNAL by std, so a closed
+    // connection is still an error, not a signal.)
+    // SAFETY: called first, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     syncbit::log::init(syncbit::config::log_level(
         cli.global.verbose,

@@ -139,11 +139,16 @@ pub fn secret(name: &str) -> Option<String> {
     dirs.push(PathBuf::from("/run/secrets"));
     for dir in dirs {
         for file in [lower.as_str(), name] {
-            if let Ok(v) = std::fs::read_to_string(dir.join(file)) {
-                let v = v.trim().to_string();
-                if !v.is_empty() {
-                    return Some(v);
-                }
+            let path = dir.join(file);
+            match std::fs::read_to_string(&path) {
+                Ok(v) if !v.trim().is_empty() => return Some(v.trim().to_string()),
+                Ok(_) => crate::warn!("{} is empty; ignoring it", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                // A secret file the service cannot read is a setup mistake worth a word.
+                Err(e) => crate::warn!(
+                    "cannot read {}: {e}; it must be readable by the user syncbit runs as",
+                    path.display()
+                ),
             }
         }
     }
@@ -436,6 +441,13 @@ pub fn check_dir(path: &Path) -> Result<(), Exit> {
     crate::fsutil::ensure_dir(path).map_err(|e| {
         Exit::failure(format!(
             "cannot create the data directory {}: {e}; set DATA_DIR or --data-dir",
+            path.display()
+        ))
+    })?;
+    // Before any request: a run that cannot record what it fetched must not fetch.
+    tempfile::tempfile_in(path).map(drop).map_err(|e| {
+        Exit::failure(format!(
+            "cannot write to the data directory {}: {e}; it must be writable by the user syncbit runs as (or set DATA_DIR)",
             path.display()
         ))
     })

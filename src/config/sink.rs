@@ -89,6 +89,13 @@ pub fn import_url(v: &str) -> Result<String, Exit> {
              (http://host:8428/api/v1/import/prometheus) or the base URL (http://host:8428)",
         ));
     };
+    if parsed.fragment().is_some() {
+        return Err(bad(
+            "VICTORIA_ENDPOINT",
+            &shown,
+            "a URL without a #fragment: the import URL or the base URL",
+        ));
+    }
     let path = parsed.path().trim_end_matches('/');
     if path.is_empty() {
         return Ok(format!("{}{IMPORT_PATH}", v.trim().trim_end_matches('/')));

@@ -141,10 +141,19 @@ impl Writer {
             if self.dry_run {
                 return Err(Exit::failure(e.to_string()));
             }
-            return Err(Exit::failure(format!(
-                "{e}; the fetched data waits in {} and the next run writes it",
-                self.journal.dir().display()
-            )));
+            let code = crate::interrupt::requested().unwrap_or(crate::error::FAILURE);
+            let what = if code == crate::error::FAILURE {
+                e.to_string()
+            } else {
+                format!("interrupted while pushing ({e})")
+            };
+            return Err(Exit::new(
+                code,
+                format!(
+                    "{what}; the fetched data waits in {} and the next run writes it",
+                    self.journal.dir().display()
+                ),
+            ));
         }
         summary.samples += self.batch.samples;
         self.samples_written += self.batch.samples;
@@ -546,7 +555,7 @@ impl Engine {
                     dir.display()
                 ))
             })?;
-            crate::info!(
+            crate::debug!(
                 "wrote {} fetched by an earlier run",
                 count(batch.samples as u64, "sample")
             );

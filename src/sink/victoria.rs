@@ -67,10 +67,13 @@ impl Victoria {
     fn message(&self, f: Failure) -> PushError {
         match f {
             Failure::Status(a) => {
-                let hint = if a.status == 401 {
-                    " (check VICTORIA_USER / VICTORIA_PASSWORD)"
-                } else {
-                    ""
+                let hint = match (a.status, &self.auth) {
+                    (401 | 403, Auth::Basic(..)) => " (check VICTORIA_USER / VICTORIA_PASSWORD)",
+                    (401 | 403, Auth::Bearer(_)) => " (check VICTORIA_BEARER_TOKEN)",
+                    (401 | 403, Auth::None) => {
+                        " (it wants credentials: set VICTORIA_USER and VICTORIA_PASSWORD, or VICTORIA_BEARER_TOKEN)"
+                    }
+                    _ => "",
                 };
                 // Proxies echo the credentials they refused (vmauth does): never show them.
                 let mut text = a.text();

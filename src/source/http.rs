@@ -191,8 +191,7 @@ pub struct Policy {
     /// Whether a 429 may succeed later (the caller knows whether its quota recovers within a
     /// run).
     pub retry_429: bool,
-    /// Whether SIGINT/SIGTERM end the retries (fetching stops at once; a push of what was
-    /// already fetched keeps its retries, so that it is not lost to the journal needlessly).
+    /// Whether SIGINT/SIGTERM end the retries (what a cut push carried waits in the journal).
     pub interruptible: bool,
 }
 
@@ -221,7 +220,7 @@ impl Policy {
             first_delay: Duration::from_millis(500),
             max_total: Duration::from_secs(30),
             retry_429: true,
-            interruptible: false,
+            interruptible: true,
         }
     }
 
@@ -275,7 +274,7 @@ impl Policy {
                 Failure::Status(a) => format!("answered {}", a.status),
             };
             crate::warn!(
-                "{what}: {why}; retrying in {:.1} s (attempt {} of {})",
+                "{what}: {why}; retrying in {:.1} s (attempt {} of at most {})",
                 wait.as_secs_f64(),
                 tries.get() + 1,
                 self.attempts

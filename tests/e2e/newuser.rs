@@ -220,6 +220,47 @@ fn newuser_configuration_problems_come_all_at_once() {
 }
 
 #[test]
+fn newuser_a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new(SimConfig::default(), true);
+    env.ok(&["sync"]);
+    for args in [["state", "show"], ["auth", "status"]] {
+        let mut child = env
+            .cmd(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            out.status.code() == Some(0) || out.status.signal() == Some(13),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+    }
+}
+
+#[test]
+fn newuser_a_waiting_run_says_whom_it_waits_for() {
+    let env = Env::new(SimConfig::default(), true);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.data_dir().join("syncbit.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    std::fs::write(env.data_dir().join("syncbit.lock"), "4242").unwrap();
+    let r = env.run(&["--lock-timeout", "1", "sync"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert!(r.stderr.contains("waiting up to 1 s"), "{}", r.stderr);
+    assert!(r.stderr.contains("4242"), "{}", r.stderr);
+}
+
+#[test]
 fn newuser_empty_values_count_as_unset() {
     let env = Env::new(SimConfig::default(), true);
     let home = tempfile::tempdir().unwrap();

@@ -205,7 +205,7 @@ pub struct TokenStore {
 
 fn hint(path: &Path) -> String {
     format!(
-        "run `syncbit auth login` to authorize again (tokens go to {})",
+        "run `syncbit auth login` to authorize (tokens go to {})",
         path.display()
     )
 }
@@ -218,6 +218,12 @@ impl TokenStore {
     /// another provider.
     pub fn load(path: &Path) -> Result<TokenStore, SourceError> {
         let path = path.to_path_buf();
+        if path.is_dir() {
+            return Err(SourceError::Local(format!(
+                "{} is a directory, not a token file; move it away, then run `syncbit auth login`",
+                path.display()
+            )));
+        }
         if let Err(e) = std::fs::File::open(&path)
             && e.kind() == std::io::ErrorKind::PermissionDenied
         {
