@@ -6,6 +6,36 @@ use clap::{Args, Parser, Subcommand};
 /// table. `syncbit --help` and the ENVIRONMENT section of the man pages are made from it.
 pub const ENVIRONMENT: &[(&str, &str)] = &[
     (
+        "SYNCBIT_SOURCE",
+        "google-health or fitbit-web-api [default: fitbit-web-api when FITBIT_CLIENT_ID is set \
+         and GOOGLE_CLIENT_ID is not, else google-health]",
+    ),
+    (
+        "GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET",
+        "OAuth client (type Desktop app) of your Google Cloud project (secrets)",
+    ),
+    (
+        "GOOGLE_HEALTH_API_BASE_URL",
+        "Google Health API; calls go to <base>/v4/users/me/... \
+         [default: https://health.googleapis.com]",
+    ),
+    (
+        "GOOGLE_TOKEN_URL",
+        "token endpoint [default: https://oauth2.googleapis.com/token]",
+    ),
+    (
+        "GOOGLE_AUTH_URL",
+        "authorize endpoint [default: https://accounts.google.com/o/oauth2/v2/auth]",
+    ),
+    (
+        "GOOGLE_REVOKE_URL",
+        "revocation endpoint [default: https://oauth2.googleapis.com/revoke]",
+    ),
+    (
+        "GOOGLE_REDIRECT_URI",
+        "OAuth redirect of auth login [default: http://127.0.0.1:<a free port>]",
+    ),
+    (
         "FITBIT_CLIENT_ID, FITBIT_CLIENT_SECRET",
         "OAuth client of your Fitbit app (secrets)",
     ),
@@ -95,6 +125,10 @@ case (e.g. fitbit_client_secret).";
 /// The files syncbit reads and writes, as `(path, what)`: `syncbit --help` and the FILES
 /// section of the man pages.
 pub const FILES: &[(&str, &str)] = &[
+    (
+        "DATA_DIR/google_tokens.json",
+        "the Google OAuth tokens (mode 0600), replaced atomically",
+    ),
     (
         "DATA_DIR/fitbit_tokens.json",
         "the OAuth tokens (mode 0600), replaced atomically; the previous pair is kept as \
@@ -513,6 +547,7 @@ mod tests {
         let sources = [
             include_str!("config/mod.rs"),
             include_str!("config/fitbit.rs"),
+            include_str!("config/google.rs"),
             include_str!("config/sink.rs"),
             include_str!("cli.rs"),
         ];

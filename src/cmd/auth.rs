@@ -1,8 +1,9 @@
 //! `syncbit auth login|status|logout`: OAuth 2.0 authorization code grant with PKCE (S256),
-//! token status, revocation.
+//! token status, revocation, for the configured source. The loopback listener and the pasted
+//! redirect are shared by both sources.
 
 use chrono::Utc;
-use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, Scope};
+use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
 use std::io::{BufRead, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -10,14 +11,15 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{AuthCommand, Global};
 use crate::config::fitbit::FitbitSettings;
+use crate::config::google::GoogleSettings;
 use crate::config::{Config, Needs, SourceSettings};
 use crate::error::{Exit, FAILURE, NOPERM, USAGE};
 use crate::fsutil::{ensure_dir, lock_dir};
-use crate::source::Family;
 use crate::source::fitbit::tokens::{
     OAuthClient, PROVIDER, TokenFile, TokenStore, oauth_client, refresh_error, token_file,
 };
-use crate::source::http;
+use crate::source::google::tokens as gt;
+use crate::source::{Family, Resource, Series, SourceError, http};
 
 /// Run an `auth` subcommand.
 pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
@@ -27,15 +29,25 @@ pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
             timeout,
         } => {
             let cfg = crate::config::load(g, needs(true))?;
-            login(&cfg, *no_browser, Duration::from_secs(*timeout))
+            let timeout = Duration::from_secs(*timeout);
+            match &cfg.source {
+                SourceSettings::FitbitWebApi(fb) => login(&cfg, fb, *no_browser, timeout),
+                SourceSettings::GoogleHealth(gs) => google_login(&cfg, gs, *no_browser, timeout),
+            }
         }
         AuthCommand::Status { check } => {
             let cfg = crate::config::load(g, needs(*check))?;
-            status(&cfg, *check)
+            match &cfg.source {
+                SourceSettings::FitbitWebApi(fb) => status(&cfg, fb, *check),
+                SourceSettings::GoogleHealth(gs) => google_status(&cfg, gs, *check),
+            }
         }
         AuthCommand::Logout => {
             let cfg = crate::config::load(g, needs(true))?;
-            logout(&cfg)
+            match &cfg.source {
+                SourceSettings::FitbitWebApi(fb) => logout(&cfg, fb),
+                SourceSettings::GoogleHealth(gs) => google_logout(&cfg, gs),
+            }
         }
     }
 }
@@ -44,12 +56,6 @@ fn needs(credentials: bool) -> Needs {
     Needs {
         credentials,
         sink: false,
-    }
-}
-
-fn fitbit(cfg: &Config) -> &FitbitSettings {
-    match &cfg.source {
-        SourceSettings::FitbitWebApi(s) => s,
     }
 }
 
@@ -87,9 +93,9 @@ pub fn scopes(cfg: &Config) -> Vec<(&'static str, &'static str)> {
 }
 
 /// The exit for a source error; a refused scope also means "authorize again" here.
-fn src_exit(e: crate::source::SourceError) -> Exit {
+fn src_exit(e: SourceError) -> Exit {
     match e {
-        crate::source::SourceError::Forbidden(m) => Exit::new(NOPERM, m),
+        SourceError::Forbidden(m) => Exit::new(NOPERM, m),
         other => Exit::from(other),
     }
 }
@@ -127,7 +133,7 @@ pub fn parse_redirect(input: &str) -> Result<(String, Option<String>), Exit> {
         return Err(Exit::new(
             NOPERM,
             format!(
-                "Fitbit answered the authorization with error {e:?}; run `syncbit auth login` again and allow access"
+                "the authorization was answered with error {e:?}; run `syncbit auth login` again and allow access"
             ),
         ));
     }
@@ -140,17 +146,15 @@ pub fn parse_redirect(input: &str) -> Result<(String, Option<String>), Exit> {
     }
 }
 
-/// Bind the loopback address of the redirect URI, before anything is printed.
-fn listen(redirect: &str) -> Result<(TcpListener, String), Exit> {
-    let url = oauth2::url::Url::parse(redirect).map_err(|e| {
-        Exit::usage(format!(
-            "FITBIT_REDIRECT_URI={redirect:?} is not valid: {e}"
-        ))
-    })?;
+/// Bind the loopback address of the redirect URI (named by the variable `var`), before
+/// anything is printed.
+fn listen(redirect: &str, var: &str) -> Result<(TcpListener, String), Exit> {
+    let url = oauth2::url::Url::parse(redirect)
+        .map_err(|e| Exit::usage(format!("{var}={redirect:?} is not valid: {e}")))?;
     let host = url.host_str().unwrap_or("");
     if !["localhost", "127.0.0.1", "[::1]"].contains(&host) {
         return Err(Exit::usage(format!(
-            "FITBIT_REDIRECT_URI={redirect:?} is not on this machine's loopback; use `syncbit auth login --no-browser`"
+            "{var}={redirect:?} is not on this machine's loopback; use `syncbit auth login --no-browser`"
         )));
     }
     let port = url.port_or_known_default().unwrap_or(80);
@@ -211,7 +215,10 @@ fn wait_for_redirect(
                         "syncbit: this redirect does not belong to the login in progress.",
                     )
                 } else {
-                    ("404 Not Found", "syncbit: waiting for the Fitbit redirect.")
+                    (
+                        "404 Not Found",
+                        "syncbit: waiting for the authorization redirect.",
+                    )
                 };
                 let _ = write!(
                     stream,
@@ -255,34 +262,29 @@ fn try_open_browser(url: &str) {
         .spawn();
 }
 
-fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> {
-    let dir = &cfg.run.data_dir;
-    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
-    let _lock = lock_dir(dir, cfg.run.lock_timeout)?;
-    let fb = fitbit(cfg);
-    let settings = OAuthClient::from_settings(fb);
-    let client = oauth_client(&settings).map_err(src_exit)?;
-    let wanted = scopes(cfg);
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let listening = if no_browser {
-        None
-    } else {
-        Some(listen(&fb.redirect_uri)?)
-    };
-    let (url, csrf) = client
-        .authorize_url(CsrfToken::new_random)
-        .add_scopes(wanted.iter().map(|(s, _)| Scope::new((*s).to_string())))
-        .set_pkce_challenge(challenge)
-        .url();
-    eprintln!("Open this address in a browser and allow syncbit access to your Fitbit data:");
+/// Where the browser is sent back to: a listener on this machine, or (`None`) the address
+/// the user pastes.
+type Listening = Option<(TcpListener, String)>;
+
+/// Show the authorization address, get the redirect (from the listener, or pasted on stdin),
+/// and check that it belongs to this login: the authorization code.
+///
+/// Errors: exit 77 for a foreign `state` or a refused consent, 75 when nothing arrives within
+/// `timeout`, 2 when nothing usable was pasted.
+fn receive(
+    url: &oauth2::url::Url,
+    csrf: &CsrfToken,
+    listening: &Listening,
+    redirect_uri: &str,
+    provider: &str,
+    timeout: Duration,
+) -> Result<String, Exit> {
+    eprintln!("Open this address in a browser and allow syncbit access to your {provider} data:");
     println!("{url}");
     let _ = std::io::stdout().flush();
-    let pasted = if let Some((listener, path)) = &listening {
+    let pasted = if let Some((listener, path)) = listening {
         try_open_browser(url.as_str());
-        eprintln!(
-            "Waiting for Fitbit to send the browser back to {} ...",
-            fb.redirect_uri
-        );
+        eprintln!("Waiting for {provider} to send the browser back to {redirect_uri} ...");
         wait_for_redirect(listener, path, csrf.secret(), timeout)?
     } else {
         eprintln!(
@@ -304,12 +306,39 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
             "the state in the redirect does not match this login (a stale or forged redirect); run `syncbit auth login` again",
         ));
     }
+    Ok(code)
+}
+
+fn login(
+    cfg: &Config,
+    fb: &FitbitSettings,
+    no_browser: bool,
+    timeout: Duration,
+) -> Result<(), Exit> {
+    let dir = &cfg.run.data_dir;
+    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
+    let _lock = lock_dir(dir, cfg.run.lock_timeout)?;
+    let settings = OAuthClient::from_settings(fb);
+    let client = oauth_client(&settings).map_err(src_exit)?;
+    let wanted = scopes(cfg);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let listening = if no_browser {
+        None
+    } else {
+        Some(listen(&fb.redirect_uri, "FITBIT_REDIRECT_URI")?)
+    };
+    let (url, csrf) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(wanted.iter().map(|(s, _)| Scope::new((*s).to_string())))
+        .set_pkce_challenge(challenge)
+        .url();
+    let code = receive(&url, &csrf, &listening, &fb.redirect_uri, "Fitbit", timeout)?;
     let resp = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
         .request(&http::agent())
         .map_err(|e| match refresh_error(e, &fb.token_file) {
-            crate::source::SourceError::Unauthorized(_) => Exit::new(
+            SourceError::Unauthorized(_) => Exit::new(
                 NOPERM,
                 "Fitbit refused the authorization code (it is single use, valid for 10 minutes \
                  and bound to this login); run `syncbit auth login` again",
@@ -342,8 +371,7 @@ fn login(cfg: &Config, no_browser: bool, timeout: Duration) -> Result<(), Exit> 
     Ok(())
 }
 
-fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
-    let fb = fitbit(cfg);
+fn status(cfg: &Config, fb: &FitbitSettings, check: bool) -> Result<(), Exit> {
     let store = TokenStore::load(&fb.token_file).map_err(src_exit)?;
     let t = &store.tokens;
     println!("token file: {}", store.path.display());
@@ -360,7 +388,15 @@ fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
         "scopes:     {}",
         t.scope.as_deref().unwrap_or("(not recorded)")
     );
-    match t.expires() {
+    print_expiry(t.expires());
+    if check {
+        check_account(cfg)?;
+    }
+    Ok(())
+}
+
+fn print_expiry(expires: Option<chrono::DateTime<Utc>>) {
+    match expires {
         Some(e) if e > Utc::now() => println!(
             "access token expires {} (in {} min); the refresh token renews it",
             e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -372,18 +408,19 @@ fn status(cfg: &Config, check: bool) -> Result<(), Exit> {
         ),
         None => println!("access token expiry: unknown"),
     }
-    if check {
-        let _lock = lock_dir(&cfg.run.data_dir, cfg.run.lock_timeout)?;
-        let mut source = super::open_source(cfg, Some(0));
-        let account = source.account().map_err(src_exit)?;
-        println!("check:      ok (profile time zone {})", account.timezone);
-    }
+}
+
+/// One cheap call (the account) with the tokens, under the run lock.
+fn check_account(cfg: &Config) -> Result<(), Exit> {
+    let _lock = lock_dir(&cfg.run.data_dir, cfg.run.lock_timeout)?;
+    let mut source = super::open_source(cfg, Some(0));
+    let account = source.account().map_err(src_exit)?;
+    println!("check:      ok (profile time zone {})", account.timezone);
     Ok(())
 }
 
-fn logout(cfg: &Config) -> Result<(), Exit> {
+fn logout(cfg: &Config, fb: &FitbitSettings) -> Result<(), Exit> {
     let _lock = lock_dir(&cfg.run.data_dir, cfg.run.lock_timeout)?;
-    let fb = fitbit(cfg);
     let path = fb.token_file.clone();
     let tokens: Option<TokenFile> = std::fs::read(&path)
         .ok()
@@ -403,6 +440,184 @@ fn logout(cfg: &Config) -> Result<(), Exit> {
     for p in [path.clone(), path.with_extension("json.bak")] {
         remove(&p)?;
     }
+    eprintln!("Logged out: {} removed", path.display());
+    Ok(())
+}
+
+/// The families and intraday resources a Google scope (after `tokens::SCOPE_PREFIX`) feeds.
+pub fn google_scope_use(suffix: &str) -> String {
+    use crate::source::google::{MEMBERS, intraday_kind};
+    let mut parts: Vec<String> = MEMBERS
+        .iter()
+        .filter(|(_, kinds)| kinds.iter().any(|k| k.def().2 == suffix))
+        .map(|(f, _)| Series::Daily(*f).key().to_string())
+        .collect();
+    parts.extend(
+        Resource::ALL
+            .iter()
+            .filter(|r| intraday_kind(**r).def().2 == suffix)
+            .map(|r| format!("intraday {r}")),
+    );
+    match suffix {
+        "settings.readonly" => parts.push(
+            "the time zone (else set SYNCBIT_TIMEZONE) and device info (battery, last sync)".into(),
+        ),
+        "profile.readonly" => parts.push("the account's first day".into()),
+        _ => {}
+    }
+    parts.join(", ")
+}
+
+/// Warn about each of syncbit's scopes missing from `granted`.
+fn warn_missing(granted: &[&str]) -> usize {
+    let mut missing = 0;
+    for (suffix, _) in gt::SCOPES {
+        let full = gt::scope(suffix);
+        if !granted.contains(&full.as_str()) {
+            missing += 1;
+            crate::warn!(
+                "scope {full} was not granted: no {}; add it on the consent screen's Data Access \
+                 page, then run `syncbit auth login` again",
+                google_scope_use(suffix)
+            );
+        }
+    }
+    missing
+}
+
+/// The loopback redirect of a Google login: `GOOGLE_REDIRECT_URI`, or `http://127.0.0.1:<a
+/// free port>` (Google's loopback flow for Desktop clients accepts any port). `listen`: keep
+/// the listener (without it, the user pastes the address the browser could not open).
+fn google_redirect(gs: &GoogleSettings, listen_too: bool) -> Result<(String, Listening), Exit> {
+    if let Some(uri) = &gs.redirect_uri {
+        let l = if listen_too {
+            Some(listen(uri, "GOOGLE_REDIRECT_URI")?)
+        } else {
+            None
+        };
+        return Ok((uri.clone(), l));
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| Exit::failure(format!("cannot listen on 127.0.0.1 for the redirect: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Exit::failure(format!("cannot listen for the redirect: {e}")))?
+        .port();
+    let uri = format!("http://127.0.0.1:{port}");
+    Ok((uri, listen_too.then(|| (listener, "/".to_string()))))
+}
+
+fn google_login(
+    cfg: &Config,
+    gs: &GoogleSettings,
+    no_browser: bool,
+    timeout: Duration,
+) -> Result<(), Exit> {
+    let dir = &cfg.run.data_dir;
+    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
+    let _lock = lock_dir(dir, cfg.run.lock_timeout)?;
+    let (redirect_uri, listening) = google_redirect(gs, !no_browser)?;
+    let client = gt::oauth_client(gs).map_err(src_exit)?.set_redirect_uri(
+        RedirectUrl::new(redirect_uri.clone()).map_err(|e| {
+            Exit::usage(format!(
+                "GOOGLE_REDIRECT_URI={redirect_uri:?} is not valid: {e}"
+            ))
+        })?,
+    );
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    // Every scope, whatever COLLECT_* says, so that a family switched on later needs no new
+    // login; offline access and a fresh consent, so that Google sends a refresh token.
+    let (url, csrf) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(gt::SCOPES.iter().map(|(s, _)| Scope::new(gt::scope(s))))
+        .add_extra_param("access_type", "offline")
+        .add_extra_param("prompt", "consent")
+        .set_pkce_challenge(challenge)
+        .url();
+    let code = receive(&url, &csrf, &listening, &redirect_uri, "Google", timeout)?;
+    let resp = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request(&gt::oauth_http(&http::agent()))
+        .map_err(|e| match gt::token_error(e, &gs.token_file) {
+            SourceError::Unauthorized(m) if !m.contains("OAuth client") => Exit::new(
+                NOPERM,
+                "Google refused the authorization code (it is single use, valid for a few \
+                 minutes and bound to this login); run `syncbit auth login` again",
+            ),
+            other => src_exit(other),
+        })?;
+    let tokens = gt::token_file(&resp, None);
+    if tokens.refresh_token.is_empty() {
+        return Err(Exit::new(
+            NOPERM,
+            "Google sent no refresh token; remove syncbit's access at \
+             https://myaccount.google.com/connections and run `syncbit auth login` again",
+        ));
+    }
+    let store = gt::TokenStore {
+        path: gs.token_file.clone(),
+        tokens: tokens.clone(),
+    };
+    store.save(&tokens).map_err(src_exit)?;
+    eprintln!(
+        "Authorized with Google; tokens saved to {}",
+        store.path.display()
+    );
+    warn_missing(&tokens.granted());
+    Ok(())
+}
+
+fn google_status(cfg: &Config, gs: &GoogleSettings, check: bool) -> Result<(), Exit> {
+    let store = gt::TokenStore::load(&gs.token_file).map_err(src_exit)?;
+    let t = &store.tokens;
+    println!("token file: {}", store.path.display());
+    println!("provider:   google");
+    let granted = t.granted();
+    if granted.is_empty() {
+        println!("scopes:     (not recorded)");
+    } else {
+        for (i, s) in granted.iter().enumerate() {
+            println!(
+                "{}{s}",
+                if i == 0 {
+                    "scopes:     "
+                } else {
+                    "            "
+                }
+            );
+        }
+        for (suffix, _) in gt::SCOPES {
+            let full = gt::scope(suffix);
+            if !granted.contains(&full.as_str()) {
+                println!("missing:    {full}: no {}", google_scope_use(suffix));
+            }
+        }
+    }
+    print_expiry(t.expires());
+    if check {
+        check_account(cfg)?;
+    }
+    Ok(())
+}
+
+fn google_logout(cfg: &Config, gs: &GoogleSettings) -> Result<(), Exit> {
+    let _lock = lock_dir(&cfg.run.data_dir, cfg.run.lock_timeout)?;
+    let path = gs.token_file.clone();
+    let tokens: Option<gt::TokenFile> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let Some(t) = &tokens else {
+        eprintln!("Not logged in: no token file at {}", path.display());
+        return Ok(());
+    };
+    // Revoking the refresh token ends the whole grant, its access tokens included.
+    match gt::revoke(gs, &http::agent(), &t.refresh_token) {
+        Ok(()) => crate::info!("tokens revoked at Google"),
+        Err(e) => crate::warn!("{e}; removing the local tokens anyway"),
+    }
+    remove(&path)?;
     eprintln!("Logged out: {} removed", path.display());
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::error::Exit;
 use crate::sink::{Sink, Stdout, victoria::Victoria};
 use crate::source::fitbit::FitbitSource;
+use crate::source::google::GoogleSource;
 use crate::source::{Source, http};
 
 /// The configured source. `reserve`: calls of a quota window to leave to the timers
@@ -19,6 +20,8 @@ use crate::source::{Source, http};
 pub fn open_source(cfg: &Config, reserve: Option<u64>) -> Box<dyn Source> {
     match &cfg.source {
         SourceSettings::FitbitWebApi(s) => Box::new(FitbitSource::new(s, http::agent(), reserve)),
+        // No reserve: the quota is per minute, so nothing is left over for the timers to use.
+        SourceSettings::GoogleHealth(s) => Box::new(GoogleSource::new(s, http::agent())),
     }
 }
 

@@ -1,9 +1,10 @@
 //! Environment, flags and credential files → a validated [`Config`], in sections: the run
-//! options, the chosen source's settings ([`fitbit`]) and the sink's ([`sink`]). Everything is
+//! options, the chosen source's settings ([`google`], [`fitbit`]) and the sink's ([`sink`]). Everything is
 //! checked before any network call; each bad value is reported (all of them at once) with exit
 //! 2 and a message that names the variable and the values it accepts.
 
 pub mod fitbit;
+pub mod google;
 pub mod sink;
 
 use chrono::NaiveDate;
@@ -32,6 +33,35 @@ pub struct Config {
 pub enum SourceSettings {
     /// The Fitbit Web API (shut down on 2026-11-02, kept for setups that still use it).
     FitbitWebApi(fitbit::FitbitSettings),
+    /// The Google Health API.
+    GoogleHealth(google::GoogleSettings),
+}
+
+/// Which source a run uses (`SYNCBIT_SOURCE`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourceKind {
+    /// `google-health`.
+    #[default]
+    GoogleHealth,
+    /// `fitbit-web-api`.
+    FitbitWebApi,
+}
+
+/// The source named by `value` (`SYNCBIT_SOURCE`, or the flag that overrides it). Unset: the
+/// Fitbit Web API when only its client is configured (`FITBIT_CLIENT_ID` set,
+/// `GOOGLE_CLIENT_ID` not), else the Google Health API.
+///
+/// Errors: exit 2 for any other value.
+pub fn source_kind(name: &str, value: Option<&str>) -> Result<SourceKind, Exit> {
+    match nonempty(value) {
+        Some(v) if v == crate::source::google::ID => Ok(SourceKind::GoogleHealth),
+        Some(v) if v == crate::source::fitbit::ID => Ok(SourceKind::FitbitWebApi),
+        Some(v) => Err(bad(name, v, "google-health or fitbit-web-api")),
+        None if secret("FITBIT_CLIENT_ID").is_some() && secret("GOOGLE_CLIENT_ID").is_none() => {
+            Ok(SourceKind::FitbitWebApi)
+        }
+        None => Ok(SourceKind::GoogleHealth),
+    }
 }
 
 /// Run options, the same for every source.
@@ -402,12 +432,22 @@ fn run(g: &Global, p: &mut Problems) -> Run {
 pub fn load(g: &Global, needs: Needs) -> Result<Config, Exit> {
     let mut p = Problems::default();
     let run = run(g, &mut p);
-    let source = SourceSettings::FitbitWebApi(fitbit::FitbitSettings::load(
-        g,
-        &run.data_dir,
-        needs.credentials,
-        &mut p,
-    ));
+    let source = match p.take(source_kind(
+        "SYNCBIT_SOURCE",
+        var("SYNCBIT_SOURCE").as_deref(),
+    )) {
+        SourceKind::FitbitWebApi => SourceSettings::FitbitWebApi(fitbit::FitbitSettings::load(
+            g,
+            &run.data_dir,
+            needs.credentials,
+            &mut p,
+        )),
+        SourceKind::GoogleHealth => SourceSettings::GoogleHealth(google::GoogleSettings::load(
+            &run.data_dir,
+            needs.credentials,
+            &mut p,
+        )),
+    };
     let sink = sink::SinkSettings::load(g, needs.sink && !g.dry_run, &mut p);
     p.check()?;
     Ok(Config { run, source, sink })

@@ -11,6 +11,7 @@
 //! match arm where the configuration chooses the source (`cmd::open_source`).
 
 pub mod fitbit;
+pub mod google;
 pub mod http;
 
 use chrono::{DateTime, NaiveDate, Utc};
