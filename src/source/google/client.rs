@@ -392,7 +392,7 @@ mod tests {
             total += w;
         }
         assert!(
-            total <= WAIT_BUDGET && total >= Duration::from_secs(60),
+            total <= WAIT_BUDGET && total >= Duration::from_secs(50),
             "{total:?}"
         );
         let mut b = Backoff::new();
