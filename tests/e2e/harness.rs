@@ -185,3 +185,119 @@ pub fn assert_no_duplicates(series: &[Series]) {
         assert_eq!(ts.len(), n, "duplicate timestamps in {:?}", s.labels);
     }
 }
+
+/// A test environment for the Google Health API source: the Google simulator, a real
+/// VictoriaMetrics, a data directory with `google_tokens.json`, and syncbit's environment
+/// pointing at both.
+pub struct GEnv {
+    pub sim: crate::support::google_sim::GoogleSim,
+    pub vm: Vm,
+    pub dir: tempfile::TempDir,
+    pub user: String,
+    pub extra: Vec<(String, String)>,
+    tz: Tz,
+}
+
+impl GEnv {
+    pub fn new(cfg: crate::support::google_sim::GoogleSimConfig, dedup: bool) -> GEnv {
+        let tz: Tz = cfg.timezone.parse().unwrap();
+        let sim = crate::support::google_sim::GoogleSim::start(cfg);
+        let vm = Vm::start(dedup);
+        let dir = tempfile::tempdir().unwrap();
+        let env = GEnv {
+            sim,
+            vm,
+            dir,
+            user: "tester".into(),
+            extra: Vec::new(),
+            tz,
+        };
+        std::fs::write(env.token_path(), env.sim.token_json(false)).unwrap();
+        env
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn token_path(&self) -> PathBuf {
+        self.dir.path().join("google_tokens.json")
+    }
+
+    /// The token file as JSON.
+    pub fn tokens(&self) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.token_path()).unwrap()).unwrap()
+    }
+
+    /// Sets a variable for every later run.
+    pub fn set(&mut self, k: &str, v: &str) {
+        self.extra.push((k.into(), v.into()));
+    }
+
+    /// Turns every optional daily family off (only activity and heart rate stay).
+    pub fn only_activity_and_heart(&mut self) {
+        for v in [
+            "COLLECT_SLEEP",
+            "COLLECT_SPO2",
+            "COLLECT_BREATHING_RATE",
+            "COLLECT_HRV",
+            "COLLECT_CARDIO_FITNESS",
+            "COLLECT_TEMPERATURE",
+        ] {
+            self.set(v, "false");
+        }
+    }
+
+    /// Writes the simulator's current tokens with an expiry in the past (the simulator also
+    /// refuses that access token), so the next run must refresh.
+    pub fn expire_tokens(&self) {
+        std::fs::write(self.token_path(), self.sim.token_json(true)).unwrap();
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        use crate::support::google_sim::{CLIENT_ID, CLIENT_SECRET};
+        let mut c = syncbit();
+        c.env("DATA_DIR", self.dir.path())
+            .env("SYNCBIT_SOURCE", "google-health")
+            .env("GOOGLE_HEALTH_API_BASE_URL", self.sim.base_url())
+            .env("GOOGLE_TOKEN_URL", self.sim.token_url())
+            .env("GOOGLE_AUTH_URL", self.sim.auth_url())
+            .env("GOOGLE_REVOKE_URL", self.sim.revoke_url())
+            .env("GOOGLE_CLIENT_ID", CLIENT_ID)
+            .env("GOOGLE_CLIENT_SECRET", CLIENT_SECRET)
+            .env("VICTORIA_ENDPOINT", self.vm.url())
+            .env("FITBIT_USER_ID", &self.user)
+            .env("SYNCBIT_RETRY_DELAY_MS", "5")
+            .args(args);
+        for (k, v) in &self.extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().unwrap())
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "syncbit {args:?} failed: {}", r.stderr);
+        r
+    }
+
+    /// The user's zone the simulator was started with.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// Every series of a metric (all users), sorted by labels.
+    pub fn export(&self, metric: &str) -> Vec<Series> {
+        self.vm
+            .export(metric, 1_167_609_600_000, now_ms() + 3 * 86_400_000)
+    }
+
+    pub fn export_all(&self) -> Vec<Series> {
+        self.vm.export_all()
+    }
+}

@@ -9,6 +9,7 @@ mod coverage_gaps;
 mod daily;
 mod failures;
 mod formatting;
+mod google;
 mod gsim_selftest;
 mod harness;
 mod intraday;
