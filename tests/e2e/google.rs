@@ -31,11 +31,11 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-/// What `sync` must write for day `d`: (metric, label, value), from the simulator's truth.
-fn expected_daily(
-    sim: &GoogleSim,
-    d: NaiveDate,
-) -> Vec<(&'static str, Option<(&'static str, String)>, f64)> {
+/// A daily sample: metric, one label (name, value) or none, value.
+type Want = (&'static str, Option<(&'static str, String)>, f64);
+
+/// What `sync` must write for day `d`, from the simulator's truth.
+fn expected_daily(sim: &GoogleSim, d: NaiveDate) -> Vec<Want> {
     let mut out = Vec::new();
     let truth = |t: &str| sim.daily_truth(t, d).unwrap_or_default();
     let mut one = |m: &'static str, v: Option<f64>| {
@@ -520,8 +520,15 @@ fn a_small_quota_is_waited_out_a_second_or_more_after_each_429_and_the_backfill_
         true,
     );
     env.only_activity_and_heart();
+    let t = Instant::now();
     let r = env.ok(&["backfill", "--days", "120"]);
     let hits = after_429s(&env.sim);
+    eprintln!(
+        "20 per 30 s: {} requests, {} answered 429, {:?}",
+        env.sim.data_calls(),
+        hits.len(),
+        t.elapsed()
+    );
     assert!(
         !hits.is_empty(),
         "no 429 at 20 requests per 30 s: {}",
