@@ -13,8 +13,9 @@ use crate::source::http::{self, Failure, Policy};
 pub const HOURLY_LIMIT: u64 = 150;
 
 /// What exit 69 says.
-pub const GONE: &str = "the Fitbit Web API answered 410 Gone: it was shut down on 2026-11-02. \
-    Its successor is the Google Health API; syncbit cannot fetch from the old API any more";
+pub const GONE: &str = "the Fitbit Web API answered 410 Gone: it was shut down on 2026-11-02.\n\
+    Switch to the Google Health API: set SYNCBIT_SOURCE=google-health, GOOGLE_CLIENT_ID and \
+    GOOGLE_CLIENT_SECRET, then run `syncbit auth login` (README: Getting your data today)";
 
 /// The reserve for `policy` (`None`: automatic) under an hourly `limit`: the fixed value, or a
 /// tenth of the limit, at most 10.

@@ -1004,3 +1004,212 @@ impl Source for GoogleSource {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn source() -> GoogleSource {
+        GoogleSource::new(&GoogleSettings::default(), crate::source::http::agent())
+    }
+
+    fn gap(series: Series, first: &str, last: &str) -> Gap {
+        Gap {
+            series,
+            first: d(first),
+            last: d(last),
+        }
+    }
+
+    fn fixture(name: &str) -> Option<Vec<u8>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/google-health-api");
+        std::fs::read(dir.join(name)).ok()
+    }
+
+    #[test]
+    fn a_year_of_daily_data_costs_what_the_caps_allow() {
+        let year = |f| gap(Series::Daily(f), "2025-01-01", "2025-12-31");
+        let src = source();
+        let cost = |f| -> (usize, u64) {
+            let reqs = src.plan(&[year(f)]);
+            (reqs.len(), reqs.iter().map(|r| r.cost).sum())
+        };
+        // 27 requests of 14 days: total calories 27 calls, steps, distance and activity level
+        // 5 chunks of 90 days each.
+        assert_eq!(cost(Family::Activity), (27, 27 + 3 * 5));
+        // Calories in zones 27, time in zones and AZM 5 each, resting heart rate 1 list.
+        assert_eq!(cost(Family::Heart), (27, 27 + 5 + 5 + 1));
+        assert_eq!(cost(Family::Spo2), (1, 1));
+        assert_eq!(cost(Family::Sleep), (1, 19));
+        let reqs = src.plan(&[year(Family::Activity)]);
+        assert_eq!(
+            (reqs[0].first, reqs[0].last),
+            (d("2025-12-18"), d("2025-12-31"))
+        );
+        assert_eq!(
+            (reqs[26].first, reqs[26].last),
+            (d("2025-01-01"), d("2025-01-01"))
+        );
+        assert!(
+            reqs.windows(2)
+                .all(|w| w[1].last + Duration::days(1) == w[0].first)
+        );
+    }
+
+    #[test]
+    fn chunks_partition_the_gap_and_each_request_finds_its_own() {
+        let g = (d("2025-01-01"), d("2025-12-31"));
+        let mut covered = Vec::new();
+        for k in 0..5 {
+            let (a, b) = chunk(g, 90, k);
+            assert!((b - a).num_days() < 90);
+            covered.extend(a.iter_days().take_while(|x| *x <= b));
+        }
+        covered.sort();
+        assert_eq!(covered.len(), 365);
+        assert_eq!(covered.first(), Some(&g.0));
+        // A request straddling two chunks needs both.
+        let (a, _) = chunk(g, 90, 1);
+        let r = chunks_of(g, 90, a - Duration::days(3), a + Duration::days(3));
+        assert_eq!(r, 1..=2);
+        assert_eq!(chunks_of(g, 0, g.0, g.1), 0..=0);
+        assert_eq!(chunk(g, 0, 0), g);
+    }
+
+    #[test]
+    fn intraday_ranges_fit_the_physical_caps_across_dst() {
+        let g = |r, det| gap(Series::Intraday(r, det), "2025-10-01", "2025-11-29");
+        let reqs = source().plan(&[
+            g(Resource::Steps, Detail::Min1),
+            g(Resource::HeartRate, Detail::Min1),
+            g(Resource::HeartRate, Detail::Sec1),
+        ]);
+        let of = |r: Resource, det: Detail| -> Vec<&Request> {
+            reqs.iter()
+                .filter(|q| q.series == Series::Intraday(r, det))
+                .collect()
+        };
+        // Steps: 60 days fit one range of at most 89; heart rate at most 13 days a range, so a
+        // fall-back day inside never takes one past 14 × 24 h.
+        assert_eq!(of(Resource::Steps, Detail::Min1).len(), 1);
+        assert_eq!(of(Resource::Steps, Detail::Min1)[0].cost, 9);
+        let hr = of(Resource::HeartRate, Detail::Min1);
+        assert_eq!(hr.len(), 5);
+        assert!(hr.iter().all(|q| (q.last - q.first).num_days() < 13));
+        assert!(hr.iter().all(|q| q.cost <= 2));
+        assert_eq!(of(Resource::HeartRate, Detail::Sec1).len(), 9);
+        // Newest range first, across resources.
+        assert!(reqs.windows(2).all(|w| w[0].last >= w[1].last));
+    }
+
+    #[test]
+    fn captured_rollups_become_daily_readings_keyed_by_their_own_day() {
+        let Some(b) = fixture("dailyrollup-steps-7d.json") else {
+            return;
+        };
+        let p: RollupPage = wire::parse(&b).unwrap();
+        let mut out = Vec::new();
+        for w in &p.rollup_data_points {
+            daily_window(Kind::Steps, w.civil_start_time.unwrap().date.0, w, &mut out);
+        }
+        let out = tidy(out);
+        assert_eq!(out.len(), 7);
+        assert_eq!(
+            out[0],
+            Reading::day(Metric::StepsTotal, d("2025-12-31"), 9000.0)
+        );
+        let b = fixture("dailyrollup-active-zone-minutes-7d-range-5-windows.json").unwrap();
+        let p: RollupPage = wire::parse(&b).unwrap();
+        let mut out = Vec::new();
+        for w in &p.rollup_data_points {
+            daily_window(
+                Kind::ActiveZoneMinutes,
+                w.civil_start_time.unwrap().date.0,
+                w,
+                &mut out,
+            );
+        }
+        // Five windows: the two days without data write nothing.
+        assert_eq!(out.len(), 15);
+        assert!(
+            out.iter()
+                .all(|r| matches!(r.at, crate::source::At::Day(x) if x >= d("2026-01-02")))
+        );
+        let fat: Vec<&Reading> = out
+            .iter()
+            .filter(|r| r.labels == vec![("zone", "fat_burn".to_string())])
+            .collect();
+        assert_eq!(fat.len(), 5);
+        assert!(fat.iter().all(|r| r.value == 5.0));
+    }
+
+    #[test]
+    fn sleep_goes_to_the_local_day_it_ends_and_temperature_needs_a_baseline() {
+        let Some(b) = fixture("list-sleep-one-session-trimmed.json") else {
+            return;
+        };
+        let cal = Calendar::new("Asia/Tokyo".parse().unwrap());
+        let p: ListPage<wire::SleepPoint> = wire::parse(&b).unwrap();
+        let mut days = SleepDays::default();
+        for s in p.data_points.iter().filter_map(|p| p.sleep.as_ref()) {
+            days.add(s, &cal);
+            days.add(s, &cal);
+        }
+        let r = days.readings();
+        // Ends 2026-01-06T14:50Z at -04:00: the 6th, whatever the calendar's zone; counted once.
+        assert_eq!(
+            r[0],
+            Reading::day(Metric::SleepMinutesTotal, d("2026-01-06"), 390.0)
+        );
+        let stages: Vec<(String, f64)> = r[1..]
+            .iter()
+            .map(|x| (x.labels[0].1.clone(), x.value))
+            .collect();
+        assert_eq!(
+            stages,
+            ["deep", "light", "rem", "wake"]
+                .map(|s| (s.to_string(), 60.0))
+                .to_vec()
+        );
+
+        let b = fixture("list-daily-sleep-temperature-derivations-nan.json").unwrap();
+        let p: ListPage<wire::DailyPoint> = wire::parse(&b).unwrap();
+        let mut out = Vec::new();
+        for x in &p.data_points {
+            daily_point(Kind::SleepTemperature, x, &mut out);
+        }
+        assert_eq!(out.len(), 3, "the two NaN baselines write nothing");
+        assert!((out[0].value - 0.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn tidy_sorts_by_day_and_keeps_one_sample_per_instant() {
+        let r = |day: &str, v: f64| Reading::day(Metric::RestingHeartRateBpm, d(day), v);
+        let out = tidy(vec![
+            r("2026-01-02", 60.0),
+            r("2026-01-01", 58.0),
+            r("2026-01-02", 61.0),
+        ]);
+        assert_eq!(out, vec![r("2026-01-01", 58.0), r("2026-01-02", 60.0)]);
+    }
+
+    #[test]
+    fn lists_end_today_when_that_saves_the_empty_first_page() {
+        let cal = Calendar::new("UTC".parse().unwrap());
+        let today = cal.today(Utc::now());
+        let tomorrow = today + Duration::days(1);
+        assert_eq!(
+            GoogleSource::list_end(today - Duration::days(1), &cal),
+            tomorrow
+        );
+        assert_eq!(GoogleSource::list_end(today, &cal), tomorrow);
+        let old = today - Duration::days(30);
+        assert_eq!(GoogleSource::list_end(old, &cal), old + Duration::days(1));
+        assert_eq!(encode("a >= \"b\""), "a%20%3E%3D%20%22b%22");
+    }
+}
