@@ -198,8 +198,9 @@ impl Client {
     ///
     /// Errors: `Unauthorized` (refused tokens, `ACCOUNT_NOT_LINKED`, stale consent),
     /// `Forbidden` (the scope of the call is missing), `RateLimited` (429 beyond the wait
-    /// budget), `Unavailable` (5xx or no connection after retries), `Invalid` (any other
-    /// answer).
+    /// budget), `Unavailable` (5xx after retries, or 503/504 beyond the wait budget),
+    /// `Unreachable` (no answer, or a signal during a wait), `Local` (the token file),
+    /// `Invalid` (any other answer).
     pub fn send(&mut self, call: Call, body: Option<&[u8]>) -> Result<Vec<u8>, SourceError> {
         let (settings, agent) = (self.settings.clone(), self.agent.clone());
         let store = self.store()?;
@@ -249,6 +250,11 @@ impl Client {
                         wait.as_secs_f64()
                     );
                     crate::interrupt::sleep(wait);
+                    if crate::interrupt::requested().is_some() {
+                        return Err(SourceError::Unreachable(
+                            "interrupted while waiting for the Google Health API".into(),
+                        ));
+                    }
                 }
                 status => return Err(meaning(status, &err, call, &settings)),
             }
@@ -268,8 +274,11 @@ impl Client {
         let (agent, policy) = (self.agent.clone(), self.policy.clone());
         let (pacer, requests) = (&mut self.pacer, &mut self.requests);
         crate::debug!("{} {url}", if body.is_some() { "POST" } else { "GET" });
-        let result = policy.run(what, || {
+        let (tries, result) = policy.run(what, || {
             pacer.admit();
+            if crate::interrupt::requested().is_some() {
+                return Err(Failure::Transport("interrupted".into()));
+            }
             *requests += 1;
             let req = match body {
                 Some(_) => agent
@@ -286,13 +295,14 @@ impl Client {
         });
         match result {
             Ok(a) => Ok(a),
-            Err(Failure::Transport(t)) => Err(SourceError::Unavailable(format!(
+            Err(Failure::Transport(t)) => Err(SourceError::Unreachable(format!(
                 "cannot reach the Google Health API at {}: {t}; try again later",
-                self.settings.api_base
+                crate::config::sink::redact_url(&self.settings.api_base)
             ))),
             Err(Failure::Status(a)) => Err(SourceError::Unavailable(format!(
-                "{what} answered {} {} times; try again later",
-                a.status, policy.attempts
+                "{what} answered {} {}; try again later",
+                a.status,
+                crate::engine::progress::count(tries as u64, "time")
             ))),
         }
     }

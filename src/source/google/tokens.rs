@@ -100,10 +100,10 @@ pub type GoogleOAuth =
 
 /// The oauth2 client of the settings.
 ///
-/// Errors: `Invalid` when an endpoint does not parse.
+/// Errors: `Local` when an endpoint does not parse.
 pub fn oauth_client(s: &GoogleSettings) -> Result<GoogleOAuth, SourceError> {
     let bad =
-        |what: &str, e: oauth2::url::ParseError| SourceError::Invalid(format!("bad {what}: {e}"));
+        |what: &str, e: oauth2::url::ParseError| SourceError::Local(format!("bad {what}: {e}"));
     Ok(BasicClient::new(ClientId::new(s.client_id.clone()))
         .set_client_secret(ClientSecret::new(s.client_secret.clone()))
         .set_auth_type(AuthType::RequestBody)
@@ -206,18 +206,21 @@ pub fn token_error(e: TokenError, path: &Path) -> SourceError {
                     r.error().as_ref()
                 ))
             }
-            other => SourceError::Invalid(format!(
-                "the Google token endpoint refused the request ({})",
-                other.as_ref()
+            other => SourceError::Unauthorized(format!(
+                "the Google token endpoint refused the request ({}); {}",
+                other.as_ref(),
+                login_hint(path)
             )),
         },
         RequestTokenError::Request(NoAnswer(t)) => {
-            SourceError::Unavailable(format!("cannot reach the Google token endpoint: {t}"))
+            SourceError::Unreachable(format!("cannot reach the Google token endpoint: {t}"))
         }
-        RequestTokenError::Parse(_, _) => SourceError::Invalid(
-            "the Google token endpoint sent an answer syncbit cannot read".into(),
+        // A 5xx page, or any answer that is no token response: the authorization server is
+        // failing, so every request of the run would.
+        RequestTokenError::Parse(_, _) => SourceError::Unreachable(
+            "the Google token endpoint sent an answer syncbit cannot read; try again later".into(),
         ),
-        RequestTokenError::Other(m) => SourceError::Unavailable(format!(
+        RequestTokenError::Other(m) => SourceError::Unreachable(format!(
             "the Google token endpoint failed: {}",
             m.chars().take(200).collect::<String>()
         )),
@@ -245,13 +248,13 @@ fn read_tokens(path: &Path) -> Result<TokenFile, String> {
 impl TokenStore {
     /// Read the token file at `path`.
     ///
-    /// Errors: `Unauthorized` (exit 77) when it is missing or holds no tokens; `Invalid` when
-    /// it exists but cannot be read.
+    /// Errors: `Unauthorized` (exit 77) when it is missing or holds no tokens; `Local` when it
+    /// exists but cannot be read.
     pub fn load(path: &Path) -> Result<TokenStore, SourceError> {
         if let Err(e) = std::fs::File::open(path)
             && e.kind() == std::io::ErrorKind::PermissionDenied
         {
-            return Err(SourceError::Invalid(format!(
+            return Err(SourceError::Local(format!(
                 "cannot read {}: {e}; it must be readable by the user syncbit runs as",
                 path.display()
             )));
@@ -271,8 +274,9 @@ impl TokenStore {
     /// Refresh the access token, unless the file on disk already holds a newer one than the
     /// one that failed (`after_401`: the access token a 401 refused; `None`: refresh for expiry).
     ///
-    /// Errors: `Unauthorized` on `invalid_grant` or a refused client (exit 77), `Unavailable`
-    /// when the endpoint cannot be reached, `Invalid` when the new tokens cannot be written.
+    /// Errors: `Unauthorized` on `invalid_grant` or a refused client (exit 77), `Unreachable`
+    /// when the endpoint cannot be reached or fails, `Local` when the new tokens cannot be
+    /// written.
     pub fn refresh(
         &mut self,
         s: &GoogleSettings,
@@ -304,11 +308,11 @@ impl TokenStore {
 
     /// Write `next` atomically (mode 0600).
     ///
-    /// Errors: `Invalid` when the file cannot be written.
+    /// Errors: `Local` when the file cannot be written.
     pub fn save(&self, next: &TokenFile) -> Result<(), SourceError> {
         let body = serde_json::to_vec_pretty(next).expect("tokens serialize");
         atomic_write(&self.path, &body).map_err(|e| {
-            SourceError::Invalid(format!(
+            SourceError::Local(format!(
                 "could not write {}: {e}; fix the disk, then {}",
                 self.path.display(),
                 login_hint(&self.path)
