@@ -226,9 +226,13 @@ fn main() {
     }
     println!(
         "backfill --intraday --days {days} of 1sec heart rate: {} in {secs:.1} s, {samples} samples, \
-         {} requests, peak RSS {:.1} MiB",
+         {} requests ({} answered 429), peak RSS {:.1} MiB",
         if ok { "ok" } else { "FAILED" },
         sim.data_calls(),
+        sim.data_requests()
+            .iter()
+            .filter(|r| r.status == 429)
+            .count(),
         peak as f64 / 1024.0
     );
 }

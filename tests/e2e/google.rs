@@ -921,3 +921,46 @@ fn auth_login_no_browser_writes_google_tokens_and_refuses_a_foreign_state() {
     let r = env.run(&["sync"]);
     assert_eq!(r.code, 77, "{}", r.stderr);
 }
+
+#[test]
+fn auth_login_listens_on_a_free_loopback_port_and_ignores_foreign_redirects() {
+    let env = GEnv::new(cfg("America/New_York"), true);
+    std::fs::remove_file(env.token_path()).unwrap();
+    let mut child = env
+        .cmd(&["auth", "login", "--timeout", "20"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let location = agent
+        .get(url.trim())
+        .call()
+        .unwrap()
+        .header("Location")
+        .unwrap()
+        .to_string();
+    let origin: String = location.split('?').next().unwrap().to_string();
+    assert!(origin.starts_with("http://127.0.0.1:"), "{location}");
+    match agent
+        .get(&format!("{origin}?code=x&state=not-this-login"))
+        .call()
+    {
+        Err(ureq::Error::Status(400, _)) => {}
+        other => panic!("forged redirect answered {other:?}"),
+    }
+    assert_eq!(agent.get(&location).call().unwrap().status(), 200);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(env.tokens()["refresh_token"], env.sim.tokens().1.as_str());
+}
