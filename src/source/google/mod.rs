@@ -713,7 +713,9 @@ impl GoogleSource {
                     let readings = self.chunk(kind, c0, c1, cal)?;
                     self.cache.insert(key, readings);
                 }
-                out.extend(self.cache[&key].iter().cloned());
+                out.extend(self.cache[&key].iter().filter(|r| {
+                    matches!(r.at, crate::source::At::Day(d) if d >= req.first && d <= req.last)
+                }).cloned());
             }
         }
         // Requests of a gap come newest first: a chunk that starts in this request is done.
