@@ -540,11 +540,38 @@ fn gaps_state_directory_of_systemd_is_the_data_dir() {
 #[test]
 fn gaps_every_configuration_problem_is_named_in_one_run() {
     let dir = tempfile::tempdir().unwrap();
+    // Without any client configured the source is the Google Health API.
     let r = run(syncbit().arg("sync").env("DATA_DIR", dir.path()));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr
+            .contains("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET not set"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("SYNCBIT_SOURCE=fitbit-web-api"),
+        "{}",
+        r.stderr
+    );
+    let r = run(syncbit()
+        .arg("sync")
+        .env("DATA_DIR", dir.path())
+        .env("SYNCBIT_SOURCE", "fitbit-web-api"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
             .contains("FITBIT_CLIENT_ID and FITBIT_CLIENT_SECRET not set"),
+        "{}",
+        r.stderr
+    );
+    let r = run(syncbit()
+        .arg("sync")
+        .env("DATA_DIR", dir.path())
+        .env("SYNCBIT_SOURCE", "fitbit"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("SYNCBIT_SOURCE=\"fitbit\" is not valid"),
         "{}",
         r.stderr
     );

@@ -156,7 +156,13 @@ fn gone_exits_69_with_the_shutdown_message() {
     let r = env.run(&["sync"]);
     assert_eq!(r.code, 69, "{}", r.stderr);
     assert!(r.stderr.contains("shut down on 2026-11-02"), "{}", r.stderr);
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    // The second line says how to switch to the successor.
+    assert!(
+        r.stderr.contains("SYNCBIT_SOURCE=google-health"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
 }
 
 #[test]

@@ -964,3 +964,28 @@ fn auth_login_listens_on_a_free_loopback_port_and_ignores_foreign_redirects() {
     );
     assert_eq!(env.tokens()["refresh_token"], env.sim.tokens().1.as_str());
 }
+
+#[test]
+fn without_syncbit_source_a_google_client_chooses_google() {
+    let env = GEnv::new(cfg("America/New_York"), true);
+    let o = env
+        .cmd(&["sync"])
+        .env_remove("SYNCBIT_SOURCE")
+        .env("FITBIT_CLIENT_ID", "23ABCD")
+        .env("FITBIT_CLIENT_SECRET", "x")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(env.export("fitbit_steps_total").len(), 1);
+    let o = env
+        .cmd(&["sync"])
+        .env("SYNCBIT_SOURCE", "google")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("SYNCBIT_SOURCE") && err.contains("google-health or fitbit-web-api"),
+        "{err}"
+    );
+}

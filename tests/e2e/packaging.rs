@@ -848,7 +848,7 @@ fn packaging_enum_flags_are_checked_by_the_configuration() {
         let what = format!("{env:?} syncbit {args:?}");
         assert_eq!(code, Some(2), "{what}: {err}");
         assert_eq!(err.lines().count(), 1, "{what}:\n{err}");
-        assert!(err.contains("FITBIT_CLIENT_ID"), "{what}:\n{err}");
+        assert!(err.contains("GOOGLE_CLIENT_ID"), "{what}:\n{err}");
         not_clap(&err, &what);
     }
 }
