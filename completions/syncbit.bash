@@ -116,7 +116,7 @@ _syncbit() {
 
     case "${cmd}" in
         syncbit)
-            opts="-v -q -h -V --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help --version sync sync-intraday backfill state auth help"
+            opts="-v -q -h -V --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help --version sync sync-intraday backfill state auth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +149,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -185,7 +189,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help login status logout help"
+            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help login status logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -218,6 +222,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -324,7 +332,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__login)
-            opts="-v -q -h --no-browser --timeout --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --no-browser --timeout --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +374,10 @@ _syncbit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
+                    return 0
+                    ;;
                 --include-today)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
@@ -400,7 +412,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__logout)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -433,6 +445,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -469,7 +485,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__status)
-            opts="-v -q -h --check --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --check --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,6 +518,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -538,7 +558,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__backfill)
-            opts="-v -q -h --intraday --days --from --to --reserve --plan --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --intraday --days --from --to --reserve --plan --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +619,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -803,7 +827,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__state)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help show reset help"
+            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help show reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -836,6 +860,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -928,7 +956,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__state__subcmd__reset)
-            opts="-v -q -h --daily --intraday --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --daily --intraday --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -961,6 +989,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -997,7 +1029,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__state__subcmd__show)
-            opts="-v -q -h --json --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --json --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1030,6 +1062,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -1066,7 +1102,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__sync)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1099,6 +1135,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)
@@ -1135,7 +1175,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__sync__subcmd__intraday)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1168,6 +1208,10 @@ _syncbit() {
                     ;;
                 --api-base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
                     return 0
                     ;;
                 --include-today)

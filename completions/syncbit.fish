@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_syncbit_global_optspecs
-    string join \n data-dir= v/verbose q/quiet dry-run victoria-endpoint= user-id= timezone= api-base-url= include-today= intraday-detail-level= intraday-heart-rate-detail= intraday-resources= lock-timeout= h/help V/version
+    string join \n data-dir= v/verbose q/quiet dry-run victoria-endpoint= user-id= timezone= api-base-url= source= include-today= intraday-detail-level= intraday-heart-rate-detail= intraday-resources= lock-timeout= h/help V/version
 end
 
 function __fish_syncbit_needs_command
@@ -29,6 +29,8 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'V
 complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_needs_command" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_needs_command" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_needs_command" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -56,6 +58,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoi
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -76,6 +80,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victor
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -94,12 +100,14 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -s h -l h
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'The N days before today' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]. Fitbit Web API only: the Google Health API\'s quota is per minute, and syncbit paces itself under it' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -122,6 +130,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_se
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -145,6 +155,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -166,6 +178,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -191,6 +205,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_see
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -216,6 +232,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -237,6 +255,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
@@ -258,6 +278,8 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''

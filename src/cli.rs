@@ -349,6 +349,18 @@ pub struct Global {
     )]
     pub api_base_url: Option<String>,
 
+    /// Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only
+    /// FITBIT_CLIENT_ID is set, else google-health]
+    #[arg(
+        long,
+        global = true,
+        env = "SYNCBIT_SOURCE",
+        value_name = "SOURCE",
+        value_parser = Completes(&["google-health", "fitbit-web-api"]),
+        hide_possible_values = true
+    )]
+    pub source: Option<String>,
+
     /// Also write today's intraday data up to the tracker's last sync: true or false
     /// [default: true]
     #[arg(
@@ -504,7 +516,8 @@ pub struct BackfillArgs {
     pub to: Option<String>,
 
     /// Stop when the hour's remaining request budget falls to N, leaving it to the timers
-    /// [default: 10, or a tenth of a smaller hourly limit]
+    /// [default: 10, or a tenth of a smaller hourly limit]. Fitbit Web API only: the Google
+    /// Health API's quota is per minute, and syncbit paces itself under it
     #[arg(long, value_name = "N", value_hint = clap::ValueHint::Other)]
     pub reserve: Option<u64>,
 

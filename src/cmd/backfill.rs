@@ -232,7 +232,7 @@ pub fn plan_text(
         left += todo;
     }
     // Every run reads the devices, and the account when it has not been read for a day.
-    let housekeeping = 2;
+    let housekeeping = e.source().account_calls();
     out += &format!(
         "  {:<24} {:>9} {:>9} {:>9}\n",
         "profile + devices", housekeeping, 0, housekeeping

@@ -433,8 +433,8 @@ pub fn load(g: &Global, needs: Needs) -> Result<Config, Exit> {
     let mut p = Problems::default();
     let run = run(g, &mut p);
     let source = match p.take(source_kind(
-        "SYNCBIT_SOURCE",
-        var("SYNCBIT_SOURCE").as_deref(),
+        named("SYNCBIT_SOURCE", "--source", g.source.as_deref()),
+        g.source.as_deref(),
     )) {
         SourceKind::FitbitWebApi => SourceSettings::FitbitWebApi(fitbit::FitbitSettings::load(
             g,

@@ -379,4 +379,6 @@ pub trait Source {
     /// Calls per quota window, when the source has such a window (a `--reserve` must stay
     /// below it).
     fn quota_size(&self) -> Option<u64>;
+    /// Calls that reading the account and the devices costs a run, for `backfill --plan`.
+    fn account_calls(&self) -> u64;
 }

@@ -148,6 +148,9 @@ impl Source for Plain {
     fn quota_size(&self) -> Option<u64> {
         None
     }
+    fn account_calls(&self) -> u64 {
+        0
+    }
 }
 
 fn run_opts(dir: &std::path::Path) -> Run {

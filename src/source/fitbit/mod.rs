@@ -435,6 +435,10 @@ impl Source for FitbitSource {
         }
     }
 
+    fn account_calls(&self) -> u64 {
+        2 // profile.json, devices.json
+    }
+
     fn quota_size(&self) -> Option<u64> {
         Some(self.client.quota.limit.unwrap_or(HOURLY_LIMIT))
     }

@@ -1005,6 +1005,10 @@ impl Source for GoogleSource {
     fn quota_size(&self) -> Option<u64> {
         None
     }
+
+    fn account_calls(&self) -> u64 {
+        4 // settings, profile, identity, pairedDevices
+    }
 }
 
 #[cfg(test)]
