@@ -617,3 +617,36 @@ fn ops_alerts_fire_from_the_binary_own_health_metrics() {
     assert!(fired.iter().all(|r| r["metric"]["user"] == "tester"));
     assert!(query(&gone.vm, &expr("SyncbitAuthorizationNeeded"), now).is_empty());
 }
+
+/// The README's demo, as a new user runs it, leads with the Google Health API source (a debug
+/// build here, to spare the release build; the steps are the same).
+#[test]
+fn ops_the_demo_shows_the_google_path() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("bash")
+        .arg(root.join("scripts/demo.sh"))
+        .env("SYNCBIT_DEMO_PROFILE", "debug")
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Google Health API simulator"), "{stdout}");
+    for metric in [
+        "fitbit_steps_total",
+        "fitbit_sleep_minutes_total",
+        "fitbit_active_zone_minutes",
+        "fitbit_heart_rate_intraday",
+        "fitbit_device_battery_percent",
+    ] {
+        assert!(stdout.contains(metric), "{metric} missing:\n{stdout}");
+    }
+    let total = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("total"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    assert!(total >= 30, "{stdout}");
+}
