@@ -5,6 +5,7 @@ mod auth;
 mod backfill;
 mod boundary;
 mod completeness;
+mod continuity;
 mod coverage_gaps;
 mod daily;
 mod failures;
