@@ -77,8 +77,14 @@ impl Pacer {
     /// them out at least that much from now on.
     fn recovered_from_quota(&mut self) {
         let (since, n) = self.stretch;
-        let per_call = since.elapsed() / n.max(1);
-        self.gap = self.gap.max(per_call.mul_f64(1.2));
+        // Few calls say little about the real limit (and the stretch includes waits): learn
+        // only from a real stretch, and never pace slower than 100 calls a minute.
+        if n < 10 {
+            self.stretch = (Instant::now(), 0);
+            return;
+        }
+        let per_call = since.elapsed() / n;
+        self.gap = self.gap.max(per_call.mul_f64(1.2)).min(MINUTE / 100);
         crate::info!(
             "the Google Health API allows fewer requests than documented; pacing at one every {:.1} s",
             self.gap.as_secs_f64()
@@ -112,6 +118,8 @@ impl Backoff {
     fn wait(&mut self, floor: Option<Duration>) -> Option<Duration> {
         let base = self.next.max(floor.unwrap_or_default());
         let wait = base + jitter(base / 4);
+        // Each wait at least doubles the last, so a wait that would overshoot the budget ends
+        // the waiting (after 50 to 120 s in all) rather than being cut short.
         if self.spent + wait > self.budget {
             return None;
         }
@@ -360,6 +368,25 @@ fn meaning(status: u16, err: &ErrorBody, call: Call, s: &GoogleSettings) -> Sour
              auth login` to authorize again (tokens go to {})",
             s.token_file.display()
         )),
+        // A 403 that is not about a scope (the API not enabled in the Cloud project, a project
+        // or billing denial) cannot be fixed by skipping a family: it needs a person.
+        403 if err
+            .reasons()
+            .any(|r| r != "ACCESS_TOKEN_SCOPE_INSUFFICIENT" && r != "PERMISSION_DENIED") =>
+        {
+            let reason = err.reasons().next().unwrap_or("");
+            SourceError::Unauthorized(format!(
+                "the Google Health API refused {} ({said} {reason}): {}",
+                call.what,
+                if reason == "SERVICE_DISABLED" {
+                    "enable the Google Health API (health.googleapis.com) in the Cloud project of \
+                     your OAuth client, then run again"
+                } else {
+                    "check the Cloud project of your OAuth client (API enabled, access allowed), \
+                     then run `syncbit auth login`"
+                }
+            ))
+        }
         403 => {
             let scope = call
                 .scope
@@ -392,6 +419,32 @@ fn meaning(status: u16, err: &ErrorBody, call: Call, s: &GoogleSettings) -> Sour
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_403_is_a_missing_scope_only_when_it_says_so() {
+        let body = |reason: &str| -> ErrorBody {
+            serde_json::from_str(&format!(
+                r#"{{"error":{{"code":403,"status":"PERMISSION_DENIED","message":"m","details":[{{"reason":"{reason}"}}]}}}}"#
+            ))
+            .unwrap()
+        };
+        let call = Call {
+            path: "dataTypes/sleep/dataPoints",
+            scope: Some("sleep.readonly"),
+            what: "sleep",
+        };
+        let s = GoogleSettings::default();
+        let e = meaning(403, &body("ACCESS_TOKEN_SCOPE_INSUFFICIENT"), call, &s);
+        assert!(
+            matches!(&e, SourceError::Forbidden(m) if m.contains("googlehealth.sleep.readonly")),
+            "{e}"
+        );
+        let e = meaning(403, &body("SERVICE_DISABLED"), call, &s);
+        assert!(
+            matches!(&e, SourceError::Unauthorized(m) if m.contains("health.googleapis.com")),
+            "{e}"
+        );
+    }
 
     #[test]
     fn waits_double_with_jitter_within_the_budget() {

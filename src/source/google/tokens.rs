@@ -206,8 +206,9 @@ pub fn token_error(e: TokenError, path: &Path) -> SourceError {
                     r.error().as_ref()
                 ))
             }
-            other => SourceError::Unauthorized(format!(
-                "the Google token endpoint refused the request ({}); {}",
+            // Other OAuth errors (rate limits, internal failures) pass with time.
+            other => SourceError::Unreachable(format!(
+                "the Google token endpoint refused the refresh ({}); try again later, or {}",
                 other.as_ref(),
                 login_hint(path)
             )),
