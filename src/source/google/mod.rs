@@ -433,21 +433,25 @@ fn daily_point(kind: Kind, p: &wire::DailyPoint, out: &mut Vec<Reading>) {
 /// Minutes asleep and per stage of the sessions of one page, by the local date each session
 /// ends on (Fitbit's `dateOfSleep`), naps included. Stage minutes come from sessions with
 /// stages only (a nap's CLASSIC summary has no deep, light or rem, and its AWAKE means
-/// restless time); the same session listed twice counts once.
+/// restless time). `list` mixes sources, so a session that mostly overlaps one already
+/// counted (the same night from another app or device) counts once, by its first listing.
 #[derive(Default)]
 struct SleepDays {
-    seen: HashSet<(i64, i64)>,
+    counted: Vec<(i64, i64)>,
     days: BTreeMap<NaiveDate, (Option<f64>, BTreeMap<&'static str, f64>)>,
 }
 
 impl SleepDays {
     fn add(&mut self, s: &wire::Sleep, cal: &Calendar) {
-        if !self
-            .seen
-            .insert((s.interval.start_time.0, s.interval.end_time.0))
-        {
+        let (a, b) = (s.interval.start_time.0, s.interval.end_time.0);
+        let twice = self.counted.iter().any(|&(c, d)| {
+            let overlap = b.min(d) - a.max(c);
+            overlap > 0 && 2 * overlap >= (b - a).min(d - c)
+        });
+        if twice {
             return;
         }
+        self.counted.push((a, b));
         let end = s.interval.end_time.0;
         let day = match s.interval.end_utc_offset.0 {
             Some(off) => DateTime::<Utc>::from_timestamp_millis(end + (off * 1000.0) as i64)
