@@ -13,6 +13,8 @@
 #[allow(dead_code)]
 #[path = "../tests/e2e/support/google_sim.rs"]
 mod google_sim;
+#[path = "support/rss.rs"]
+mod rss;
 #[allow(dead_code)]
 #[path = "../tests/e2e/support/sim.rs"]
 mod sim;
@@ -87,16 +89,6 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
         out = Some(r);
     }
     (best, out.unwrap())
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 fn main() {
@@ -184,7 +176,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("google_tokens.json"), sim.token_json(false)).unwrap();
     let t = Instant::now();
-    let mut child = std::process::Command::new(&bin)
+    let child = std::process::Command::new(&bin)
         .args(["backfill", "--intraday", "--days", &days.to_string(), "-q"])
         .env_clear()
         .env("DATA_DIR", dir.path())
@@ -198,18 +190,7 @@ fn main() {
         .env("INTRADAY_HEART_RATE_DETAIL", "1sec")
         .spawn()
         .unwrap();
-    let pid = child.id();
-    let mut peak = 0;
-    loop {
-        if let Some(k) = peak_rss_kib(pid) {
-            peak = peak.max(k);
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let ok = child.wait().unwrap().success();
+    let (ok, peak) = rss::wait_with_peak(child);
     let secs = t.elapsed().as_secs_f64();
     // In weekly slices: an export of a year of raw heart rate is more than one answer holds.
     let end = chrono::Utc::now().timestamp_millis() + 86_400_000;

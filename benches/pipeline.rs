@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench pipeline` (needs the Debian package victoria-metrics).
 
+#[path = "support/rss.rs"]
+mod rss;
 #[allow(dead_code)]
 #[path = "../tests/e2e/support/sim.rs"]
 mod sim;
@@ -83,16 +85,6 @@ fn run(cal: &Calendar, days: &[Vec<Points>], sink: &mut Option<Victoria>) -> (us
 
 fn rate(n: usize, s: f64) -> String {
     format!("{:.2} M samples/s", n as f64 / s / 1e6)
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 fn main() {
@@ -178,7 +170,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("fitbit_tokens.json"), s.token_json(false)).unwrap();
     let t = Instant::now();
-    let mut child = std::process::Command::new(&bin)
+    let child = std::process::Command::new(&bin)
         .args(["backfill", "--intraday", "--days", "365", "-q"])
         .env_clear()
         // kept so that a binary built by `cargo llvm-cov` writes its profile
@@ -199,18 +191,7 @@ fn main() {
         .env("INTRADAY_HEART_RATE_DETAIL", "1min")
         .spawn()
         .unwrap();
-    let pid = child.id();
-    let mut peak = 0;
-    loop {
-        if let Some(k) = peak_rss_kib(pid) {
-            peak = peak.max(k);
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let ok = child.wait().unwrap().success();
+    let (ok, peak) = rss::wait_with_peak(child);
     println!(
         "backfill --intraday --days 365 (2,190 intraday + daily requests to the simulator): {} in {:.1} s, peak RSS {:.1} MiB",
         if ok { "ok" } else { "FAILED" },

@@ -9,7 +9,6 @@
 mod sim;
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 
 fn main() {
     let mut cfg = sim::SimConfig::default();
@@ -43,17 +42,8 @@ fn main() {
     }
     let sim = sim::Sim::start_on_port(cfg, port);
     if let Some(dir) = data_dir {
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| die(&format!("{}: {e}", dir.display())));
-        let path = dir.join("fitbit_tokens.json");
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)
-            .unwrap_or_else(|e| die(&format!("{}: {e}", path.display())));
-        f.write_all(sim.token_json(false).as_bytes())
-            .expect("write token file");
+        sim::write_private(&dir, "fitbit_tokens.json", &sim.token_json(false))
+            .unwrap_or_else(|e| die(&e));
     }
     if let Some(p) = ready {
         std::fs::write(&p, sim.base_url()).unwrap_or_else(|e| die(&format!("{p}: {e}")));

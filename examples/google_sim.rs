@@ -14,7 +14,6 @@ mod google_sim;
 mod sim;
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 
 fn main() {
     let mut cfg = google_sim::GoogleSimConfig::default();
@@ -50,17 +49,8 @@ fn main() {
     }
     let sim = google_sim::GoogleSim::start(cfg);
     if let Some(dir) = data_dir {
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| die(&format!("{}: {e}", dir.display())));
-        let path = dir.join("google_tokens.json");
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)
-            .unwrap_or_else(|e| die(&format!("{}: {e}", path.display())));
-        f.write_all(sim.token_json(false).as_bytes())
-            .expect("write token file");
+        sim::write_private(&dir, "google_tokens.json", &sim.token_json(false))
+            .unwrap_or_else(|e| die(&e));
     }
     if let Some(p) = env_file {
         let text = format!(

@@ -309,15 +309,21 @@ fn receive(
     Ok(code)
 }
 
+/// The data directory, created when missing, with its run lock held (a login writes the token
+/// file that running timers read).
+fn locked_data_dir(cfg: &Config) -> Result<crate::fsutil::RunLock, Exit> {
+    let dir = &cfg.run.data_dir;
+    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
+    lock_dir(dir, cfg.run.lock_timeout)
+}
+
 fn login(
     cfg: &Config,
     fb: &FitbitSettings,
     no_browser: bool,
     timeout: Duration,
 ) -> Result<(), Exit> {
-    let dir = &cfg.run.data_dir;
-    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
-    let _lock = lock_dir(dir, cfg.run.lock_timeout)?;
+    let _lock = locked_data_dir(cfg)?;
     let settings = OAuthClient::from_settings(fb);
     let client = oauth_client(&settings).map_err(src_exit)?;
     let wanted = scopes(cfg);
@@ -514,9 +520,7 @@ fn google_login(
     no_browser: bool,
     timeout: Duration,
 ) -> Result<(), Exit> {
-    let dir = &cfg.run.data_dir;
-    ensure_dir(dir).map_err(|e| Exit::failure(format!("cannot create {}: {e}", dir.display())))?;
-    let _lock = lock_dir(dir, cfg.run.lock_timeout)?;
+    let _lock = locked_data_dir(cfg)?;
     let (redirect_uri, listening) = google_redirect(gs, !no_browser)?;
     let client = gt::oauth_client(gs).map_err(src_exit)?.set_redirect_uri(
         RedirectUrl::new(redirect_uri.clone()).map_err(|e| {

@@ -542,32 +542,20 @@ impl Engine {
         Ok(())
     }
 
-    /// Push and record the batches a previous run fetched but could not finish.
+    /// Push and record the batches a previous run fetched but could not finish, one journal
+    /// file at a time, through the same flush as the run's own batches.
     fn replay(&mut self) -> Result<(), Exit> {
-        let dir = self.writer.journal.dir().to_path_buf();
         for (path, entry) in self.writer.journal.pending() {
-            let mut batch = Batch::new(&self.opts.user, self.facts.now.timestamp_millis());
-            batch.text = entry.text;
-            batch.samples = entry.samples;
-            self.writer.sink.push(&batch).map_err(|e| {
-                Exit::failure(format!(
-                    "{e}; data fetched earlier waits in {} and is written by the next run",
-                    dir.display()
-                ))
-            })?;
-            crate::debug!(
-                "wrote {} fetched by an earlier run",
-                count(batch.samples as u64, "sample")
-            );
-            self.replayed += batch.samples;
-            self.writer.samples_written += batch.samples;
+            let w = &mut self.writer;
+            w.batch.text.push_str(&entry.text);
+            w.batch.samples += entry.samples;
+            w.records.extend(entry.records);
+            w.paths.push(path);
             // Records go to the book of the source that fetched them, also after a switch.
             let id = entry.source.as_deref().unwrap_or(self.source.id());
-            for r in entry.records {
-                record(&mut self.state, id, r);
-            }
-            save(&self.state)?;
-            let _ = std::fs::remove_file(path);
+            let mut summary = Summary::default();
+            w.flush(&mut self.state, id, &mut summary)?;
+            self.replayed += summary.samples;
         }
         Ok(())
     }

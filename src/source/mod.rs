@@ -279,6 +279,14 @@ pub struct Request {
     pub form: u8,
 }
 
+/// Intraday requests in the order a run makes them: newest day (or range) first, and within
+/// it the order of their gaps (the configured resources). Each item is (the day to sort by,
+/// the gap's index in the engine's list, the request).
+pub fn newest_first(mut reqs: Vec<(NaiveDate, usize, Request)>) -> Vec<Request> {
+    reqs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    reqs.into_iter().map(|(_, _, r)| r).collect()
+}
+
 /// What a source has spent in this run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Usage {

@@ -724,7 +724,7 @@ fn gaps_a_spool_that_cannot_be_pushed_yet_stops_before_any_request() {
     let spool = env.data_dir().join("spool");
     assert!(
         r.stderr.contains(&format!(
-            "data fetched earlier waits in {} and is written by the next run",
+            "the fetched data waits in {} and the next run writes it",
             spool.display()
         )),
         "{}",

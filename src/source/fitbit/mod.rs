@@ -401,9 +401,7 @@ impl Source for FitbitSource {
                 }
             }
         }
-        // Intraday newest day first, each day's resources in the configured order.
-        intraday.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        daily.extend(intraday.into_iter().map(|(_, _, r)| r));
+        daily.extend(crate::source::newest_first(intraday));
         daily
     }
 

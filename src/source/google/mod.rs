@@ -959,9 +959,7 @@ impl Source for GoogleSource {
                 end = start - Duration::days(1);
             }
         }
-        // Intraday newest range first, the configured resources in order within it.
-        intraday.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        daily.extend(intraday.into_iter().map(|(_, _, r)| r));
+        daily.extend(crate::source::newest_first(intraday));
         daily
     }
 

@@ -21,6 +21,27 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+/// Write `text` to `dir/name` with mode 0600 (a token file for a simulator run by hand),
+/// creating `dir`.
+///
+/// Errors: the message names the path.
+pub fn write_private(dir: &std::path::Path, name: &str, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(name);
+    std::fs::create_dir_all(dir)
+        .and_then(|_| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+        })
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// OAuth client id the token endpoint accepts (HTTP Basic user).
 pub const CLIENT_ID: &str = "SIMCLIENT";
 /// OAuth client secret the token endpoint accepts (HTTP Basic password).
