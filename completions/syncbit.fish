@@ -24,10 +24,10 @@ function __fish_syncbit_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c syncbit -n "__fish_syncbit_needs_command" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_needs_command" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_needs_command" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_needs_command" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_needs_command" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_needs_command" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_needs_command" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -51,12 +51,12 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync" -d 'Daily sum
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
-complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "auth" -d 'Authorize syncbit with Fitbit, show or remove the tokens'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "auth" -d 'Authorize syncbit with the chosen source, show or remove the tokens'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -75,10 +75,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s v -l verbose -d
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync-intraday" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -101,10 +101,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l days -d 'Th
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l from -d 'First day, YYYY-MM-DD' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l to -d 'Last day, YYYY-MM-DD [default: yesterday]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l reserve -d 'Stop when the hour\'s remaining request budget falls to N, leaving it to the timers [default: 10, or a tenth of a smaller hourly limit]. Fitbit Web API only: the Google Health API\'s quota is per minute, and syncbit paces itself under it' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -125,10 +125,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s v -l verbos
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand backfill" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -150,10 +150,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_se
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -173,10 +173,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from reset" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -200,10 +200,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -222,15 +222,15 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_see
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -s h -l help -d 'Print help'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "login" -d 'Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "login" -d 'Authorize with the source (OAuth 2.0 authorization code + PKCE) and save the tokens'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timeout -d 'Seconds to wait for the authorization' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -250,10 +250,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -273,10 +273,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l data-dir -d 'Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the Fitbit profile\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
 fitbit-web-api\t''"
@@ -295,7 +295,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
-complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Authorize with the source (OAuth 2.0 authorization code + PKCE) and save the tokens'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -303,10 +303,10 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_see
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "auth" -d 'Authorize syncbit with Fitbit, show or remove the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "auth" -d 'Authorize syncbit with the chosen source, show or remove the tokens'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Authorize with the source (OAuth 2.0 authorization code + PKCE) and save the tokens'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'

@@ -269,8 +269,9 @@ impl clap::builder::TypedValueParser for Completes {
 
 /// Copy your Fitbit data into VictoriaMetrics, one pass per run.
 ///
-/// Each run fetches what is missing from the Fitbit Web API, writes it to VictoriaMetrics as
-/// Prometheus samples, records what was written in DATA_DIR/sync_state.json, and exits.
+/// Each run fetches what is missing from the Google Health API (or, for old setups, the Fitbit
+/// Web API), writes it to VictoriaMetrics as Prometheus samples, records what was written in
+/// DATA_DIR/sync_state.json, and exits.
 /// Start it from systemd timers or cron.
 #[derive(Debug, Parser)]
 #[command(
@@ -291,7 +292,7 @@ pub struct Cli {
 /// Options of every command. Each also reads the environment variable named in its help.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Folder of fitbit_tokens.json and sync_state.json [default: $STATE_DIRECTORY, else
+    /// Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else
     /// ~/.local/state/syncbit]
     #[arg(
         long,
@@ -329,7 +330,7 @@ pub struct Global {
     )]
     pub user_id: Option<String>,
 
-    /// IANA time zone of the user's days, overriding the Fitbit profile's (e.g. Europe/Berlin)
+    /// IANA time zone of the user's days, overriding the account's (e.g. Europe/Berlin)
     #[arg(
         long,
         global = true,
@@ -458,7 +459,7 @@ pub enum Command {
     )]
     State(StateCommand),
 
-    /// Authorize syncbit with Fitbit, show or remove the tokens
+    /// Authorize syncbit with the chosen source, show or remove the tokens
     #[command(
         subcommand,
         after_help = "Examples:\n  syncbit auth login\n  syncbit auth login --no-browser\n  syncbit auth status --check\n  syncbit auth logout"
@@ -469,11 +470,12 @@ pub enum Command {
 /// `syncbit auth` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Authorize with Fitbit (OAuth 2.0 authorization code + PKCE) and save the tokens
+    /// Authorize with the source (OAuth 2.0 authorization code + PKCE) and save the tokens
     ///
-    /// Prints the authorization URL and waits on the loopback redirect (FITBIT_REDIRECT_URI)
-    /// for Fitbit to send the browser back. With --no-browser, open the URL on any device and
-    /// paste the address you are redirected to (or just the code) here.
+    /// Prints the authorization URL and waits on the loopback redirect for the browser to come
+    /// back: Google Health API http://127.0.0.1:<free port> (or GOOGLE_REDIRECT_URI), Fitbit
+    /// Web API FITBIT_REDIRECT_URI. With --no-browser, open the URL on any device and paste the
+    /// address you are redirected to (or just the code) here.
     #[command(after_help = "Examples:\n  syncbit auth login\n  syncbit auth login --no-browser")]
     Login {
         /// Do not listen for the redirect or open a browser; read the redirected URL from stdin

@@ -91,7 +91,8 @@ impl FitbitSettings {
             if !missing.is_empty() {
                 p.push(Exit::usage(format!(
                     "{} not set (a variable, or a file in $CREDENTIALS_DIRECTORY or /run/secrets): \
-                     the OAuth client of your Fitbit app",
+                     the OAuth client of your Fitbit app (the Fitbit Web API was shut down on \
+                     2026-11-02; for new setups use SYNCBIT_SOURCE=google-health)",
                     missing.join(" and ")
                 )));
             }

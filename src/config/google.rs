@@ -85,8 +85,8 @@ impl GoogleSettings {
             if !missing.is_empty() {
                 p.push(Exit::usage(format!(
                     "{} not set (a variable, or a file in $CREDENTIALS_DIRECTORY or /run/secrets): \
-                     the OAuth client (type Desktop app) of your Google Cloud project; for the \
-                     Fitbit Web API set SYNCBIT_SOURCE=fitbit-web-api",
+                     the OAuth client (type Desktop app) of your Google Cloud project, see the \
+                     README section \"Getting your data today\"",
                     missing.join(" and ")
                 )));
             }

@@ -22,7 +22,9 @@ const SERVICES: [&str; 3] = [
     "syncbit-backfill.service",
 ];
 const TIMERS: [&str; 2] = ["syncbit-sync.timer", "syncbit-sync-intraday.timer"];
-const SECRETS: [&str; 6] = [
+const SECRETS: [&str; 8] = [
+    "google_client_id",
+    "google_client_secret",
     "fitbit_client_id",
     "fitbit_client_secret",
     "victoria_endpoint",

@@ -182,7 +182,7 @@ pub fn token_file(resp: &BasicTokenResponse, previous: Option<&TokenFile>) -> To
 
 fn login_hint(path: &Path) -> String {
     format!(
-        "run `syncbit auth login` to authorize again (tokens go to {})",
+        "run `syncbit auth login` to authorize (tokens go to {})",
         path.display()
     )
 }
