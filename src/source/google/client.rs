@@ -304,7 +304,7 @@ impl Client {
         match result {
             Ok(a) => Ok(a),
             Err(Failure::Transport(t)) => Err(SourceError::Unreachable(format!(
-                "cannot reach the Google Health API at {}: {t}; try again later",
+                "cannot reach the Google Health API at {}: {t}; try again later (and check GOOGLE_HEALTH_API_BASE_URL if it is set)",
                 crate::config::sink::redact_url(&self.settings.api_base)
             ))),
             Err(Failure::Status(a)) => Err(SourceError::Unavailable(format!(
