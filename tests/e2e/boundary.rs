@@ -363,7 +363,16 @@ fn boundary_a_stream_that_breaks_after_two_batches_is_resumed_exactly() {
     let s = e.run(&gaps, false, "backfill").unwrap();
     assert!(s.failed.is_empty());
     assert_eq!(s.samples, heart.len() - 2 * BATCH_SAMPLES);
-    let hr = vm.export("fitbit_heart_rate_intraday", 0, until);
+    // A large import can take a moment to become searchable on a loaded machine: wait for
+    // the count, then compare every sample.
+    let mut hr = vm.export("fitbit_heart_rate_intraday", 0, until);
+    for _ in 0..50 {
+        if hr.first().map_or(0, |s| s.timestamps.len()) >= heart.len() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        hr = vm.export("fitbit_heart_rate_intraday", 0, until);
+    }
     assert_no_duplicates(&hr);
     let have: Vec<(i64, f64)> = hr[0]
         .timestamps
@@ -371,7 +380,9 @@ fn boundary_a_stream_that_breaks_after_two_batches_is_resumed_exactly() {
         .copied()
         .zip(hr[0].values.iter().copied())
         .collect();
-    assert_eq!(have, heart);
+    assert_eq!(have.len(), heart.len(), "samples in VictoriaMetrics");
+    let first_difference = have.iter().zip(&heart).position(|(a, b)| a != b);
+    assert_eq!(first_difference, None, "first sample that differs");
 }
 
 /// A server that answers the statuses of `script` in turn (the last one for ever), echoing the
