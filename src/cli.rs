@@ -459,6 +459,19 @@ pub enum Command {
     )]
     State(StateCommand),
 
+    /// Import a person's whole history from their account export (Google Takeout), offline
+    ///
+    /// Reads a folder, the .zip parts of a split export (together), or a .tgz, and writes every
+    /// family it finds as the live sources write it: same metric names, same instants. Needs
+    /// only VICTORIA_*, DATA_DIR, FITBIT_USER_ID and a time zone (--timezone, else the export's
+    /// Your Profile/Profile.csv, else SYNCBIT_TIMEZONE): no source settings, no credentials.
+    /// Resumable: files written are recorded by path, size and CRC-32, so a second run, or one
+    /// after Ctrl-C or an outage, writes only what is missing.
+    #[command(
+        after_help = "Examples:\n  syncbit import ~/Downloads/takeout-20260415T101010Z-1-001.zip ~/Downloads/takeout-20260415T101010Z-1-002.zip\n  syncbit import --plan ~/Takeout\n  syncbit import --families heart_rate,sleep --from 2025-01-01 ~/Takeout\n  syncbit --dry-run import ~/Takeout | head"
+    )]
+    Import(ImportArgs),
+
     /// Authorize syncbit with the chosen source, show or remove the tokens
     #[command(
         subcommand,
@@ -525,6 +538,33 @@ pub struct BackfillArgs {
 
     /// Make no request: print how many requests the backfill needs per family and resource,
     /// how many are done, and how long the rest takes at the hourly budget
+    #[arg(long)]
+    pub plan: bool,
+}
+
+/// `syncbit import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The export: a folder (Takeout/Fitbit/ or Takeout/Google Health/ at any depth, or the
+    /// folder itself), the .zip parts of one export, or a .tgz
+    #[arg(required = true, value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// Comma list of heart_rate, steps, distance, calories, active_minutes,
+    /// resting_heart_rate, heart_rate_zones, sleep, spo2, breathing_rate, hrv, temperature,
+    /// cardio_fitness [default: all]
+    #[arg(long, value_name = "LIST", value_hint = clap::ValueHint::Other)]
+    pub families: Option<String>,
+
+    /// First local day to import, YYYY-MM-DD
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
+    pub from: Option<String>,
+
+    /// Last local day to import, YYYY-MM-DD
+    #[arg(long, value_name = "DATE", value_hint = clap::ValueHint::Other)]
+    pub to: Option<String>,
+
+    /// Write nothing: print per family the files, encoding, date span and estimated samples
     #[arg(long)]
     pub plan: bool,
 }

@@ -13,6 +13,7 @@ fn run(cli: &Cli) -> Result<(), Exit> {
         Command::Backfill(a) => syncbit::cmd::backfill::run(&cli.global, a),
         Command::State(c) => syncbit::cmd::state::run(&cli.global, c),
         Command::Auth(c) => syncbit::cmd::auth::run(&cli.global, c),
+        Command::Import(a) => syncbit::cmd::import::run(&cli.global, a),
     }
 }
 

@@ -22,7 +22,7 @@ pub struct MetricDef {
 }
 
 /// Every metric syncbit writes. Index with [`Metric::def`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(usize)]
 pub enum Metric {
     /// Steps that day.

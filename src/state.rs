@@ -57,6 +57,37 @@ pub struct Book {
     /// Device id → last sync (ms) already written as device metrics.
     #[serde(default)]
     pub devices_written: BTreeMap<String, i64>,
+    /// Imports: export files written, by path below the product root.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, ImportedFile>,
+    /// Imports: local days whose daily values were written, per import family, as ranges.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub days: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
+}
+
+/// One file of an account export that `import` has written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportedFile {
+    /// Bytes.
+    pub size: u64,
+    /// CRC-32 of the content.
+    pub crc: u32,
+    /// The last instant written from it, ms since the epoch: a longer version of the file (a
+    /// later export of the same day) adds only what comes after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through_ms: Option<i64>,
+    /// Written only for these local days (`--from`/`--to`); empty: all of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<(NaiveDate, NaiveDate)>,
+}
+
+impl ImportedFile {
+    /// Whether a sample of local day `day` at `ms` of this file was written already.
+    pub fn has(&self, day: NaiveDate, ms: i64) -> bool {
+        let in_window =
+            self.windows.is_empty() || self.windows.iter().any(|(a, b)| *a <= day && day <= *b);
+        in_window && self.through_ms.is_some_and(|t| ms <= t)
+    }
 }
 
 /// The whole state file.
@@ -358,6 +389,13 @@ impl Book {
     /// Progress of an intraday resource on `day`.
     pub fn intraday_progress(&self, day: NaiveDate, resource: &str) -> Option<Progress> {
         self.intraday.get(&day)?.get(resource).cloned()
+    }
+
+    /// Whether an import wrote the daily values of `family` on `day`.
+    pub fn imported_day(&self, family: &str, day: NaiveDate) -> bool {
+        self.days
+            .get(family)
+            .is_some_and(|r| r.iter().any(|(a, b)| *a <= day && day <= *b))
     }
 
     /// Whether nothing has been written.

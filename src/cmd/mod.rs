@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod backfill;
+pub mod import;
 pub mod state;
 pub mod sync;
 pub mod sync_intraday;

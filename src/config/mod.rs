@@ -345,6 +345,11 @@ pub(crate) fn nonempty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// `DATA_DIR` (or `--data-dir`), when it is valid.
+pub fn data_dir_of(g: &Global) -> Option<PathBuf> {
+    data_dir(g.data_dir.as_deref()).ok()
+}
+
 /// The run options from flags and environment.
 fn run(g: &Global, p: &mut Problems) -> Run {
     if let Some(v) = var("SYNC_INTERVAL_MINUTES") {

@@ -28,6 +28,23 @@ pub enum Record {
         day: NaiveDate,
         progress: Progress,
     },
+    /// A file of an account export, written whole (or, with `window`, the samples of those
+    /// local days); `through_ms` is its last instant written.
+    File {
+        path: String,
+        size: u64,
+        crc: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        through_ms: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<(NaiveDate, NaiveDate)>,
+    },
+    /// Daily values of an import family written for `first..=last`.
+    Days {
+        family: String,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
     /// Device metrics written up to these last-sync instants.
     Devices {
         /// Device id → last sync, ms since the epoch.

@@ -35,7 +35,8 @@ use crate::metrics::Metric;
 use crate::sink::{Batch, Sink};
 use crate::source::{At, Device, Gap, Reading, Request, Series, Source, SourceError};
 use crate::state::{Book, Progress as Done, StateFile, Status};
-use journal::{Journal, Record};
+use journal::Journal;
+pub use journal::Record;
 use plan::Facts;
 use progress::{Progress, count};
 
@@ -101,6 +102,9 @@ struct Writer {
     records: Vec<Record>,
     paths: Vec<PathBuf>,
     dry_run: bool,
+    /// Whether batches go to the journal before the push (an import's data stays in the
+    /// export, so it is read again instead).
+    spool: bool,
     samples_written: usize,
 }
 
@@ -110,7 +114,7 @@ impl Writer {
         if records.is_empty() && piece.is_empty() {
             return Ok(());
         }
-        if !self.dry_run {
+        if !self.dry_run && self.spool {
             let path = self
                 .journal
                 .write(self.source, &records, &piece.text, piece.samples)
@@ -147,13 +151,15 @@ impl Writer {
             } else {
                 format!("interrupted while pushing ({e})")
             };
-            return Err(Exit::new(
-                code,
+            let then = if self.spool {
                 format!(
-                    "{what}; the fetched data waits in {} and the next run writes it",
+                    "the fetched data waits in {} and the next run writes it",
                     self.journal.dir().display()
-                ),
-            ));
+                )
+            } else {
+                "nothing of it is marked done, and the next run writes it".to_string()
+            };
+            return Err(Exit::new(code, format!("{what}; {then}")));
         }
         summary.samples += self.batch.samples;
         self.samples_written += self.batch.samples;
@@ -193,6 +199,51 @@ fn record(state: &mut StateFile, source: &str, r: Record) {
                 .insert(resource, progress);
         }
         Record::Devices { written } => st.devices_written.extend(written),
+        Record::File {
+            path,
+            size,
+            crc,
+            through_ms,
+            window,
+        } => {
+            let existed = st.files.contains_key(&path);
+            let f = st.files.entry(path).or_insert(crate::state::ImportedFile {
+                size,
+                crc,
+                through_ms: None,
+                windows: Vec::new(),
+            });
+            // Another version of the file (a later export of the same day) adds what comes
+            // after the instants written from the earlier one.
+            (f.size, f.crc) = (size, crc);
+            f.through_ms = f.through_ms.max(through_ms);
+            match window {
+                None => f.windows.clear(),
+                // A file written whole before stays whole.
+                Some(w) if !existed || !f.windows.is_empty() => f.windows.push(w),
+                Some(_) => {}
+            }
+        }
+        Record::Days {
+            family,
+            first,
+            last,
+        } => {
+            let ranges = st.days.entry(family).or_default();
+            ranges.push((first, last));
+            ranges.sort();
+            // Adjacent and overlapping ranges become one, to keep the state small.
+            let mut merged: Vec<(NaiveDate, NaiveDate)> = Vec::with_capacity(ranges.len());
+            for (a, b) in ranges.drain(..) {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1.succ_opt().unwrap_or(last.1) => {
+                        last.1 = last.1.max(b)
+                    }
+                    _ => merged.push((a, b)),
+                }
+            }
+            *ranges = merged;
+        }
     }
 }
 
@@ -424,6 +475,7 @@ impl Engine {
             records: Vec::new(),
             paths: Vec::new(),
             dry_run: run.dry_run,
+            spool: true,
             samples_written: 0,
         };
         Ok(Engine {
@@ -845,6 +897,59 @@ impl Engine {
     /// When the run started.
     pub fn now(&self) -> DateTime<Utc> {
         self.facts.now
+    }
+
+    /// An engine for a source that makes no request (an account export): lock, state, and
+    /// the journal of earlier runs pushed; its own batches skip the journal, since what they
+    /// hold can be read again from the export. `run.timezone` is the user's zone.
+    ///
+    /// Errors: the lock, the state file, or a journal that cannot be pushed (exit 1).
+    pub fn open_offline(
+        run: Run,
+        source: Box<dyn Source>,
+        sink: Box<dyn Sink>,
+    ) -> Result<Engine, Exit> {
+        let mut e = Engine::assemble(run, source, sink)?;
+        if !e.opts.dry_run {
+            e.replay()?;
+        }
+        e.writer.spool = false;
+        Ok(e)
+    }
+
+    /// An empty batch for [`Engine::commit`].
+    pub fn batch(&self) -> Batch {
+        Batch::new(&self.opts.user, self.facts.now.timestamp_millis())
+    }
+
+    /// Queue `piece` with the progress it carries, pushing and recording once enough is
+    /// queued.
+    ///
+    /// Errors: exit 1 when the push or the state fails (nothing of it is recorded).
+    pub fn commit(
+        &mut self,
+        records: Vec<Record>,
+        piece: &mut Batch,
+        summary: &mut Summary,
+    ) -> Result<(), Exit> {
+        let id = self.source.id();
+        self.writer.queue(records, piece)?;
+        if self.writer.batch.samples >= BATCH_SAMPLES {
+            self.writer.flush(&mut self.state, id, summary)?;
+        }
+        Ok(())
+    }
+
+    /// Push and record everything queued, and save the state.
+    ///
+    /// Errors: exit 1 when the push or the state fails.
+    pub fn finish(&mut self, summary: &mut Summary) -> Result<(), Exit> {
+        let id = self.source.id();
+        self.writer.flush(&mut self.state, id, summary)?;
+        if !self.opts.dry_run && summary.jobs_done > 0 {
+            self.state.state.last_sync = Some(Utc::now());
+        }
+        self.save()
     }
 }
 

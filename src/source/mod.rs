@@ -13,6 +13,7 @@
 pub mod fitbit;
 pub mod google;
 pub mod http;
+pub mod takeout;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
