@@ -53,6 +53,8 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
         archive::OpenError::Io(m) => Exit::failure(m),
     })?;
     let plan = Plan::new(&export, &families);
+    // The export date comes from every family, also those not asked for.
+    let whole = Plan::new(&export, &Family::ALL);
     if plan.is_empty() {
         return Err(Exit::usage(if a.families.is_some() {
             "the export holds none of the families asked for with --families".to_string()
@@ -67,7 +69,13 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
     let opts = Options { from, to };
     let cal = crate::calendar::Calendar::new(tz);
     if a.plan {
-        print_plan(&export, &plan, &cal, tz, zone_from);
+        print_plan(
+            &export,
+            &plan,
+            whole.export_date(&export, &cal),
+            tz,
+            zone_from,
+        );
         return Ok(());
     }
     let mut cfg = crate::config::load(
@@ -86,7 +94,7 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
             super::open_sink(&cfg)?,
         )?;
         crate::info!("import: the user's days are in {tz} ({zone_from})");
-        let export_date = match plan.export_date(&export, &cal) {
+        let export_date = match whole.export_date(&export, &cal) {
             Some(d) => d,
             None => {
                 let today = cal.today(e.now());
@@ -167,13 +175,13 @@ fn zone(g: &Global, plan: &Plan) -> Result<(Tz, &'static str), Exit> {
 fn print_plan(
     export: &archive::Export,
     plan: &Plan,
-    cal: &crate::calendar::Calendar,
+    export_date: Option<NaiveDate>,
     tz: Tz,
     from: &str,
 ) {
     let rows = plan.rows(export);
     println!("time zone: {tz} ({from})");
-    match plan.export_date(export, cal) {
+    match export_date {
         Some(d) => println!("export date: {d} (nothing after it is written)"),
         None => {
             println!("export date: unknown (no intraday record, resting heart rate or sleep log)")

@@ -13,6 +13,7 @@ mod formatting;
 mod google;
 mod gsim_selftest;
 mod harness;
+mod import;
 mod intraday;
 mod newuser;
 mod ops;

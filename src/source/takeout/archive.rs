@@ -106,8 +106,13 @@ impl Export {
             tgz: None,
         };
         for p in paths {
-            let meta = std::fs::metadata(p)
-                .map_err(|err| OpenError::Io(format!("cannot read {}: {err}", p.display())))?;
+            let meta = std::fs::metadata(p).map_err(|err| {
+                if err.kind() == io::ErrorKind::NotFound {
+                    OpenError::NotExport(format!("{}: no such file or folder", p.display()))
+                } else {
+                    OpenError::Io(format!("cannot read {}: {err}", p.display()))
+                }
+            })?;
             let name = p.to_string_lossy().to_ascii_lowercase();
             if meta.is_dir() {
                 e.walk(p, p)?;
@@ -151,10 +156,10 @@ impl Export {
             let entry = entry
                 .map_err(|err| OpenError::Io(format!("cannot read {}: {err}", dir.display())))?;
             let path = entry.path();
-            let ft = entry
-                .file_type()
+            // Symbolic links are followed: a tree assembled from links is a tree.
+            let meta = std::fs::metadata(&path)
                 .map_err(|err| OpenError::Io(format!("cannot read {}: {err}", path.display())))?;
-            if ft.is_dir() {
+            if meta.is_dir() {
                 self.walk(base, &path)?;
                 continue;
             }
@@ -166,7 +171,7 @@ impl Export {
             if ignored(&below) {
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = meta.len();
             self.members.push(Member {
                 path: below,
                 size,

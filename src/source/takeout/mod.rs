@@ -374,7 +374,8 @@ impl Tally {
 /// What `--plan` shows, and what the import reads.
 pub struct Plan {
     /// Per family: the chosen kind's files (indexes into the export's members).
-    files: BTreeMap<Family, (Kind, Vec<usize>)>,
+    /// Per family: the encoding's first kind, and every file with its kind.
+    files: BTreeMap<Family, (Kind, Vec<(usize, Kind)>)>,
     /// The zone of `Your Profile/Profile.csv`, when the export has one.
     pub profile_zone: Option<String>,
 }
@@ -424,7 +425,7 @@ impl Plan {
                     .filter(|(k, _)| k.preferred() == has_preferred)
                     .collect();
                 let kind = chosen.first()?.0;
-                Some((f, (kind, chosen.into_iter().map(|(_, i)| i).collect())))
+                Some((f, (kind, chosen.into_iter().map(|(k, i)| (i, k)).collect())))
             })
             .collect();
         let profile_zone = profile.and_then(|i| {
@@ -451,7 +452,7 @@ impl Plan {
         self.files
             .iter()
             .map(|(f, (kind, idx))| {
-                let members: Vec<&Member> = idx.iter().map(|i| &export.members[*i]).collect();
+                let members: Vec<&Member> = idx.iter().map(|(i, _)| &export.members[*i]).collect();
                 let bytes = members.iter().map(|m| m.size).sum();
                 let dates: Vec<NaiveDate> =
                     members.iter().filter_map(|m| name_date(m.name())).collect();
@@ -491,17 +492,17 @@ impl Plan {
         for (kind, idx) in self.files.values() {
             match kind {
                 Kind::RestingJson | Kind::RestingCsv | Kind::SleepJson => {
-                    wanted.extend(idx.iter().map(|i| (*i, *kind)));
+                    wanted.extend(idx.iter().copied());
                 }
                 k if k.family().and_then(Family::resource).is_some() => {
                     let newest = idx
                         .iter()
-                        .filter_map(|i| name_date(export.members[*i].name()))
+                        .filter_map(|(i, _)| name_date(export.members[*i].name()))
                         .max();
                     wanted.extend(
                         idx.iter()
-                            .filter(|i| name_date(export.members[**i].name()) == newest)
-                            .map(|i| (*i, *kind)),
+                            .filter(|(i, _)| name_date(export.members[*i].name()) == newest)
+                            .copied(),
                     );
                 }
                 _ => {}
@@ -754,8 +755,8 @@ fn run(
     let mut kinds: HashMap<&str, (Family, Kind)> = HashMap::new();
     for (f, (kind, idx)) in &plan.files {
         report.families.entry(*f).or_default().encoding = kind.encoding();
-        for i in idx {
-            kinds.insert(export.members[*i].path.as_str(), (*f, *kind));
+        for (i, k) in idx {
+            kinds.insert(export.members[*i].path.as_str(), (*f, *k));
         }
     }
     let total: u64 = export
@@ -1082,7 +1083,8 @@ fn intraday(
             if empty {
                 tally.empty_files += 1;
             }
-            Ok(out)
+            // Files are in time order but for a few records (seen around DST changes).
+            Ok(in_time_order(out, tally))
         }
         Kind::CaloriesJson => {
             // Local wall-clock stamps: the calendar's DST rules (a skipped hour dropped, a
@@ -1152,10 +1154,20 @@ fn intraday(
                 }
             }
             tally.skip(reason::DUPLICATE_SOURCE, other);
-            out.sort_by_key(|p| p.0);
-            Ok(out)
+            Ok(in_time_order(out, tally))
         }
     }
+}
+
+/// `points` sorted by instant, the first of several at one instant kept.
+fn in_time_order(mut points: Vec<(i64, f64)>, tally: &mut Tally) -> Vec<(i64, f64)> {
+    if !points.is_sorted_by(|a, b| a.0 < b.0) {
+        points.sort_by_key(|p| p.0);
+        let n = points.len();
+        points.dedup_by_key(|p| p.0);
+        tally.skip(reason::DUPLICATE_INSTANT, (n - points.len()) as u64);
+    }
+    points
 }
 
 /// Per day, the source with the most rows (the first one to reach it on a tie).
@@ -1247,7 +1259,7 @@ fn number_cell(s: &str) -> Cell {
         return Cell::Placeholder;
     }
     match s.parse::<f64>() {
-        Ok(x) if x == -1.0 => Cell::Placeholder,
+        Ok(-1.0) => Cell::Placeholder,
         Ok(x) if x.is_finite() => Cell::Value(x),
         Ok(_) => Cell::Placeholder,
         Err(_) => Cell::Bad,
@@ -1397,6 +1409,9 @@ fn json_day(
     true
 }
 
+/// A row of a daily CSV file: its date, values, and data source (an index).
+type DayRow = (NaiveDate, Vec<(Metric, f64)>, u16);
+
 /// A daily CSV file: (date column, value columns → metrics); the date is a label of the local
 /// day, never converted through a zone.
 fn csv_daily(
@@ -1473,7 +1488,7 @@ fn csv_daily(
         return Err("none of the expected value columns in its header".into());
     }
     // Rows per (day, source), to keep one source per day.
-    let mut rows: Vec<(NaiveDate, Vec<(Metric, f64)>, u16)> = Vec::new();
+    let mut rows: Vec<DayRow> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
     let mut any = false;
     for rec in rdr.records() {

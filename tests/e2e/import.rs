@@ -1,0 +1,542 @@
+//! `syncbit import` of real account exports (read from ../shared/fixtures) into a real
+//! VictoriaMetrics. The expected values are computed here from the files, with the rules of
+//! the Takeout reference, independently of syncbit's parsers.
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::harness::{Run, assert_no_duplicates, midnight_ms};
+use crate::support::syncbit;
+use crate::support::vm::{Series, Vm};
+
+/// The April 2026 export (America/New_York).
+pub fn april_2026() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/dataset/google-takeout-fitbit/2026-04-america-new_york")
+}
+
+/// The 2015–2017 Global Export Data files (Australian DST zone).
+pub fn aus_2016() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/dataset/fitbit-account-export-global-export-data-format")
+}
+
+/// A VictoriaMetrics and a data directory, and `syncbit` pointed at both.
+pub struct IEnv {
+    pub vm: Vm,
+    pub dir: tempfile::TempDir,
+    pub user: String,
+}
+
+impl IEnv {
+    pub fn new(dedup: bool) -> IEnv {
+        IEnv {
+            vm: Vm::start(dedup),
+            dir: tempfile::tempdir().unwrap(),
+            user: "importer".into(),
+        }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = syncbit();
+        c.env("DATA_DIR", self.dir.path())
+            .env("VICTORIA_ENDPOINT", self.vm.url())
+            .env("FITBIT_USER_ID", &self.user)
+            .env("SYNCBIT_RETRY_DELAY_MS", "5")
+            .args(args);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let o = self.cmd(args).output().unwrap();
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Every series of `metric`, of this env's user.
+    pub fn export(&self, metric: &str) -> Vec<Series> {
+        self.vm
+            .export(
+                &format!("{metric}{{user=\"{}\"}}", self.user),
+                1_167_609_600_000,
+                crate::harness::now_ms() + 3 * 86_400_000,
+            )
+            .into_iter()
+            .collect()
+    }
+
+    /// `metric`'s samples keyed by the value of `label` ("" without it).
+    pub fn points(&self, metric: &str, label: &str) -> BTreeMap<String, BTreeMap<i64, f64>> {
+        self.export(metric)
+            .iter()
+            .map(|s| {
+                (
+                    s.labels.get(label).cloned().unwrap_or_default(),
+                    s.timestamps
+                        .iter()
+                        .copied()
+                        .zip(s.values.iter().copied())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn json(path: &Path) -> Vec<serde_json::Value> {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `MM/DD/YY HH:MM:SS` as a naive date-time.
+fn classic(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%m/%d/%y %H:%M:%S").unwrap()
+}
+
+fn num(v: &serde_json::Value) -> f64 {
+    match v {
+        serde_json::Value::String(s) => s.parse().unwrap(),
+        v => v.as_f64().unwrap(),
+    }
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9 * b.abs().max(1.0)
+}
+
+/// The series of one UTC-stamped classic JSON family: instant → value × scale.
+fn utc_series(dir: &Path, prefix: &str, scale: f64) -> BTreeMap<i64, f64> {
+    let mut out = BTreeMap::new();
+    for p in files(dir, prefix) {
+        for r in json(&p) {
+            let t = classic(r["dateTime"].as_str().unwrap())
+                .and_utc()
+                .timestamp_millis();
+            let v = if r["value"].is_object() {
+                num(&r["value"]["bpm"])
+            } else {
+                num(&r["value"])
+            };
+            out.insert(t, v * scale);
+        }
+    }
+    out
+}
+
+/// Sum per local day of `tz` of a series of instants.
+fn day_sums(series: &BTreeMap<i64, f64>, tz: Tz) -> BTreeMap<NaiveDate, f64> {
+    let mut out = BTreeMap::new();
+    for (t, v) in series {
+        let day = tz.timestamp_millis_opt(*t).unwrap().date_naive();
+        *out.entry(day).or_default() += v;
+    }
+    out
+}
+
+fn assert_series_eq(what: &str, got: &BTreeMap<i64, f64>, want: &BTreeMap<i64, f64>) {
+    assert_eq!(got.len(), want.len(), "{what}: sample count");
+    for ((gt, gv), (wt, wv)) in got.iter().zip(want) {
+        assert_eq!(gt, wt, "{what}: instants differ");
+        assert!(close(*gv, *wv), "{what} at {gt}: {gv} != {wv}");
+    }
+}
+
+#[test]
+fn april_2026_export_writes_what_the_files_say_at_the_right_instants() {
+    let env = IEnv::new(false);
+    let root = april_2026();
+    let r = env.run(&[
+        "import",
+        "--timezone",
+        "America/New_York",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("import summary"), "{}", r.stderr);
+    env.vm.flush();
+    let tz: Tz = "America/New_York".parse().unwrap();
+    let fitbit = root.join("Takeout/Fitbit");
+    let ged = fitbit.join("Global Export Data");
+
+    // Heart rate: every JSON sample once, at its UTC instant; the CSV twin adds nothing, not
+    // even the minutes only it covers (one encoding per family).
+    let hr = utc_series(&ged, "heart_rate-", 1.0);
+    let got = env.points("fitbit_heart_rate_intraday", "");
+    assert_series_eq("heart rate", &got[""], &hr);
+    assert_no_duplicates(&env.export("fitbit_heart_rate_intraday"));
+    let csv_first = chrono::DateTime::parse_from_rfc3339("2026-04-08T03:55:01Z")
+        .unwrap()
+        .timestamp_millis();
+    assert!(
+        !got[""].contains_key(&csv_first),
+        "a CSV-only instant was written"
+    );
+
+    // Steps and distance: the JSON minutes (UTC) and their local-day sums at local midnight.
+    for (prefix, metric, total, scale) in [
+        ("steps-", "fitbit_steps_intraday", "fitbit_steps_total", 1.0),
+        (
+            "distance-",
+            "fitbit_distance_intraday",
+            "fitbit_distance_km",
+            1e-5,
+        ),
+    ] {
+        let want = utc_series(&ged, prefix, scale);
+        assert_series_eq(metric, &env.points(metric, "")[""], &want);
+        let sums = day_sums(&want, tz);
+        assert!(sums.len() >= 2, "{sums:?}");
+        let got = &env.points(total, "")[""];
+        for (day, sum) in &sums {
+            let v = got
+                .get(&midnight_ms(tz, *day))
+                .unwrap_or_else(|| panic!("{total} {day}"));
+            assert!(close(*v, *sum), "{total} {day}: {v} != {sum}");
+        }
+    }
+    // `"value" : "440"` (cm) in the first minute is 0.0044 km.
+    let dist = &env.points("fitbit_distance_intraday", "")[""];
+    assert!(close(*dist.values().next().unwrap(), 0.0044), "{dist:?}");
+
+    // Calories: the CSV (UTC), one source.
+    let mut cal = BTreeMap::new();
+    let pad = fitbit.join("Physical Activity_GoogleData");
+    for p in files(&pad, "calories_")
+        .into_iter()
+        .filter(|p| p.extension().unwrap() == "csv")
+    {
+        let mut rdr = csv::Reader::from_path(&p).unwrap();
+        for rec in rdr.records() {
+            let rec = rec.unwrap();
+            let t = chrono::DateTime::parse_from_rfc3339(&rec[0])
+                .unwrap()
+                .timestamp_millis();
+            cal.insert(t, rec[1].parse::<f64>().unwrap());
+        }
+    }
+    assert_series_eq(
+        "calories",
+        &env.points("fitbit_calories_intraday", "")[""],
+        &cal,
+    );
+    let total = &env.points("fitbit_calories_total", "")[""];
+    for (day, sum) in day_sums(&cal, tz) {
+        assert!(close(total[&midnight_ms(tz, day)], sum));
+    }
+    // The local calories JSON minute 10:00 is the CSV's 14:00Z (EDT): the same instant, once.
+    assert!(cal.contains_key(&midnight_ms(tz, d("2026-04-06")).saturating_add(10 * 3_600_000)));
+
+    // Active minutes: three days; the padding after the export date is not written.
+    let levels = env.points("fitbit_active_minutes", "type");
+    for (file, ty) in [
+        ("sedentary_minutes-", "sedentary"),
+        ("lightly_active_minutes-", "lightly_active"),
+        ("moderately_active_minutes-", "fairly_active"),
+        ("very_active_minutes-", "very_active"),
+    ] {
+        let records = json(&files(&ged, file)[0]);
+        for r in records.iter().take(3) {
+            let day = classic(r["dateTime"].as_str().unwrap()).date();
+            assert_eq!(
+                levels[ty][&midnight_ms(tz, day)],
+                num(&r["value"]),
+                "{ty} {day}"
+            );
+        }
+        let last = levels[ty].keys().max().unwrap();
+        assert!(
+            *last <= midnight_ms(tz, d("2026-04-14")),
+            "{ty}: padding written"
+        );
+    }
+
+    // Resting heart rate: three dated days; no-data placeholders are not written.
+    let rhr = &env.points("fitbit_resting_heart_rate_bpm", "")[""];
+    let records = json(&files(&ged, "resting_heart_rate-")[0]);
+    let dated: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| r["value"]["date"].is_string())
+        .collect();
+    assert_eq!(rhr.len(), dated.len());
+    for r in dated.iter().take(3) {
+        let day = classic(r["dateTime"].as_str().unwrap()).date();
+        assert!(close(rhr[&midnight_ms(tz, day)], num(&r["value"]["value"])));
+    }
+
+    // Zones.
+    let zones = env.points("fitbit_heart_rate_zone_minutes", "zone");
+    let z = &json(&files(&ged, "time_in_heart_rate_zones-")[0])[0];
+    let day = classic(z["dateTime"].as_str().unwrap()).date();
+    for (k, name) in [
+        ("BELOW_DEFAULT_ZONE_1", "out_of_range"),
+        ("IN_DEFAULT_ZONE_1", "fat_burn"),
+        ("IN_DEFAULT_ZONE_2", "cardio"),
+        ("IN_DEFAULT_ZONE_3", "peak"),
+    ] {
+        assert_eq!(
+            zones[name][&midnight_ms(tz, day)],
+            num(&z["value"]["valuesInZones"][k])
+        );
+    }
+
+    // Sleep: per dateOfSleep, minutes asleep over all logs, stages over the stages logs.
+    let logs = json(&files(&ged, "sleep-")[0]);
+    let mut asleep: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    let mut deep: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    for l in &logs {
+        let day = d(l["dateOfSleep"].as_str().unwrap());
+        *asleep.entry(day).or_default() += num(&l["minutesAsleep"]);
+        if l["type"] == "stages" {
+            *deep.entry(day).or_default() += num(&l["levels"]["summary"]["deep"]["minutes"]);
+        }
+    }
+    let total = &env.points("fitbit_sleep_minutes_total", "")[""];
+    let stages = env.points("fitbit_sleep_stage_minutes", "stage");
+    for (day, m) in asleep.iter().take(3) {
+        assert_eq!(total[&midnight_ms(tz, *day)], *m, "sleep {day}");
+    }
+    for (day, m) in deep.iter().take(3) {
+        assert_eq!(stages["deep"][&midnight_ms(tz, *day)], *m, "deep {day}");
+    }
+
+    // SpO2, breathing rate, HRV: the legacy CSV folders, on the row's date label.
+    let spo2 = &env.points("fitbit_spo2_avg_percent", "")[""];
+    let spo2_min = &env.points("fitbit_spo2_min_percent", "")[""];
+    let p = files(&fitbit.join("Oxygen Saturation (SpO2)"), "Daily SpO2")[0].clone();
+    let mut rdr = csv::Reader::from_path(&p).unwrap();
+    for rec in rdr.records().take(3) {
+        let rec = rec.unwrap();
+        let day = d(&rec[0][..10]);
+        assert_eq!(spo2[&midnight_ms(tz, day)], rec[1].parse::<f64>().unwrap());
+        assert_eq!(
+            spo2_min[&midnight_ms(tz, day)],
+            rec[2].parse::<f64>().unwrap()
+        );
+    }
+    let hrv = &env.points("fitbit_hrv_rmssd_ms", "")[""];
+    for p in files(
+        &fitbit.join("Heart Rate Variability"),
+        "Daily Heart Rate Variability Summary - ",
+    ) {
+        let mut rdr = csv::Reader::from_path(&p).unwrap();
+        for rec in rdr.records() {
+            let rec = rec.unwrap();
+            // The row's date, not the file name's (`2026-04-(5)` holds 2026-04-06).
+            let day = d(&rec[0][..10]);
+            assert_eq!(
+                hrv[&midnight_ms(tz, day)],
+                rec[1].parse::<f64>().unwrap(),
+                "{p:?}"
+            );
+        }
+    }
+    let br = &env.points("fitbit_breathing_rate_bpm", "")[""];
+    assert_eq!(br[&midnight_ms(tz, d("2026-04-08"))], 16.8);
+
+    // Skin temperature: nightly − baseline where a baseline exists.
+    let temp = &env.points("fitbit_temp_skin_relative_celsius", "");
+    let mut rdr =
+        csv::Reader::from_path(pad.join("daily_sleep_temperature_derivations.csv")).unwrap();
+    let mut checked = 0;
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let (n, b) = (
+            rec[1].parse::<f64>().unwrap(),
+            rec[2].parse::<f64>().unwrap(),
+        );
+        let at = midnight_ms(tz, d(&rec[0][..10]));
+        if b.is_nan() {
+            assert!(temp.get("").is_none_or(|s| !s.contains_key(&at)));
+        } else {
+            assert!(close(temp[""][&at], n - b));
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+
+    // No second sample anywhere after a second import of the same export.
+    let r = env.run(&[
+        "import",
+        "--timezone",
+        "America/New_York",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("0 samples written"), "{}", r.stderr);
+    env.vm.flush();
+    assert_no_duplicates(&env.vm.export_all());
+}
+
+/// A tree `Takeout/Fitbit/Global Export Data/` of links to the 2015–2017 files.
+fn aus_tree() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let ged = t.path().join("Takeout/Fitbit/Global Export Data");
+    std::fs::create_dir_all(&ged).unwrap();
+    for e in std::fs::read_dir(aus_2016()).unwrap() {
+        let p = e.unwrap().path();
+        std::os::unix::fs::symlink(&p, ged.join(p.file_name().unwrap())).unwrap();
+    }
+    t
+}
+
+#[test]
+fn australian_dst_days_get_daily_values_at_local_midnight_and_no_duplicate_instants() {
+    let env = IEnv::new(false);
+    let tree = aus_tree();
+    let r = env.run(&[
+        "import",
+        "--timezone",
+        "Australia/Sydney",
+        tree.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    env.vm.flush();
+    let tz: Tz = "Australia/Sydney".parse().unwrap();
+    // 2016-04-03 has 25 hours, 2016-10-02 and 2015-10-04 23.
+    assert_eq!(
+        midnight_ms(tz, d("2016-04-04")) - midnight_ms(tz, d("2016-04-03")),
+        25 * 3_600_000
+    );
+    assert_eq!(
+        midnight_ms(tz, d("2016-10-03")) - midnight_ms(tz, d("2016-10-02")),
+        23 * 3_600_000
+    );
+    let zones = env.points("fitbit_heart_rate_zone_minutes", "zone");
+    assert_eq!(
+        zones["out_of_range"][&midnight_ms(tz, d("2016-04-03"))],
+        1284.0
+    );
+    assert_eq!(
+        zones["out_of_range"][&midnight_ms(tz, d("2016-04-04"))],
+        1369.0
+    );
+    let rhr = &env.points("fitbit_resting_heart_rate_bpm", "")[""];
+    let records = json(&aus_2016().join("resting_heart_rate-2016-05-16.json"));
+    let on = |day: &str| {
+        records
+            .iter()
+            .find(|r| classic(r["dateTime"].as_str().unwrap()).date() == d(day))
+            .map(|r| num(&r["value"]["value"]))
+            .unwrap()
+    };
+    assert!(close(
+        rhr[&midnight_ms(tz, d("2016-10-02"))],
+        on("2016-10-02")
+    ));
+    assert!(close(
+        rhr[&midnight_ms(tz, d("2016-10-03"))],
+        on("2016-10-03")
+    ));
+    // Steps over the 25-hour 2017-04-02: the sum of that local day's minutes, at its midnight.
+    let steps = utc_series(&aus_2016(), "steps-", 1.0);
+    let sums = day_sums(&steps, tz);
+    let total = &env.points("fitbit_steps_total", "")[""];
+    for day in ["2017-04-01", "2017-04-02", "2017-04-03"] {
+        assert!(
+            close(total[&midnight_ms(tz, d(day))], sums[&d(day)]),
+            "{day}"
+        );
+    }
+    // Every daily stamp is a local midnight.
+    for s in env.vm.export_all() {
+        if [
+            "fitbit_steps_total",
+            "fitbit_resting_heart_rate_bpm",
+            "fitbit_heart_rate_zone_minutes",
+        ]
+        .contains(&s.name())
+        {
+            for t in &s.timestamps {
+                let local = tz.timestamp_millis_opt(*t).unwrap().naive_local();
+                assert_eq!(local.time(), chrono::NaiveTime::MIN, "{} at {t}", s.name());
+            }
+        }
+    }
+    // The 23-hour and 25-hour heart-rate files: every sample once.
+    let hr = utc_series(&aus_2016(), "heart_rate-", 1.0);
+    assert_series_eq(
+        "heart rate",
+        &env.points("fitbit_heart_rate_intraday", "")[""],
+        &hr,
+    );
+    assert_no_duplicates(&env.vm.export_all());
+}
+
+#[test]
+fn a_t00z_date_label_lands_on_its_own_date_west_and_east_of_utc() {
+    let root = april_2026();
+    for zone in ["America/Los_Angeles", "Asia/Tokyo"] {
+        let env = IEnv::new(false);
+        let r = env.run(&[
+            "import",
+            "--families",
+            "spo2",
+            "--timezone",
+            zone,
+            root.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        env.vm.flush();
+        let tz: Tz = zone.parse().unwrap();
+        let avg = &env.points("fitbit_spo2_avg_percent", "")[""];
+        // `2026-04-06T00:00:00Z,90.7,…`
+        assert_eq!(
+            avg.get(&midnight_ms(tz, d("2026-04-06"))),
+            Some(&90.7),
+            "{zone}: {avg:?}"
+        );
+        assert!(
+            env.export("fitbit_heart_rate_intraday").is_empty(),
+            "--families spo2 wrote heart rate"
+        );
+    }
+}
+
+#[test]
+fn a_folder_that_is_not_an_export_exits_2_naming_what_was_expected() {
+    let env = IEnv::new(false);
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(t.path().join("Takeout/Drive")).unwrap();
+    std::fs::write(t.path().join("Takeout/Drive/notes.txt"), "hello").unwrap();
+    let r = env.run(&["import", "--timezone", "UTC", t.path().to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("Takeout/Fitbit/"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let r = env.run(&["import", "--timezone", "UTC", "/nonexistent/takeout.zip"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    std::fs::write(t.path().join("broken.zip"), "not a zip").unwrap();
+    let r = env.run(&[
+        "import",
+        "--timezone",
+        "UTC",
+        t.path().join("broken.zip").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("expected a Google Takeout export"),
+        "{}",
+        r.stderr
+    );
+    // No zone anywhere.
+    let r = env.run(&["import", aus_tree().path().to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--timezone"), "{}", r.stderr);
+}
