@@ -161,24 +161,128 @@ impl<'a> Iterator for Records<'a> {
 
 /// The records of a classic JSON series file, in file order: a point, or the line of a record
 /// that cannot be read; an error ends the file.
-pub struct Series<'a>(Records<'a>);
+pub struct Series<'a> {
+    records: Records<'a>,
+    /// The last date read, as its 8 bytes (`MM/DD/YY`): consecutive records share it.
+    date: Option<([u8; 8], NaiveDate)>,
+}
 
 impl<'a> Series<'a> {
     /// Records of `buf`.
     ///
     /// Errors: the content is not a JSON array.
     pub fn new(buf: &'a [u8]) -> Result<Series<'a>, FileError> {
-        Records::new(buf).map(Series)
+        Ok(Series {
+            records: Records::new(buf)?,
+            date: None,
+        })
     }
+
+    /// The record at `i` when it has exactly the export's shape
+    /// (`{"dateTime" : "…", "value" : "N"}` or `… "value" : {"bpm" : N, "confidence" : C}}`),
+    /// read in one pass; `None` sends it to the general path.
+    fn fast(&mut self, i: usize) -> Option<(usize, Point)> {
+        let b = self.records.buf;
+        let mut j = skip_ws(b, i + 1);
+        j = expect(b, j, b"\"dateTime\"")?;
+        j = expect(b, skip_ws(b, j), b":")?;
+        j = expect(b, skip_ws(b, j), b"\"")?;
+        let stamp = b.get(j..j + 17)?;
+        j = expect(b, j + 17, b"\"")?;
+        j = expect(b, skip_ws(b, j), b",")?;
+        j = expect(b, skip_ws(b, j), b"\"value\"")?;
+        j = expect(b, skip_ws(b, j), b":")?;
+        j = skip_ws(b, j);
+        let value;
+        if b.get(j) == Some(&b'{') {
+            j = expect(b, skip_ws(b, j + 1), b"\"bpm\"")?;
+            j = expect(b, skip_ws(b, j), b":")?;
+            let (v, k) = digits(b, skip_ws(b, j))?;
+            value = v;
+            j = skip_ws(b, k);
+            if b.get(j) == Some(&b',') {
+                j = expect(b, skip_ws(b, j + 1), b"\"confidence\"")?;
+                j = expect(b, skip_ws(b, j), b":")?;
+                j = digits(b, skip_ws(b, j))?.1;
+            }
+            j = expect(b, skip_ws(b, j), b"}")?;
+        } else {
+            j = expect(b, j, b"\"")?;
+            let (v, k) = decimal(b, j)?;
+            value = v;
+            j = expect(b, k, b"\"")?;
+        }
+        j = expect(b, skip_ws(b, j), b"}")?;
+        let date = match self.date {
+            Some((key, d)) if key == stamp[..8] => d,
+            _ => {
+                let d = classic_stamp(stamp)?.date();
+                self.date = Some((stamp[..8].try_into().ok()?, d));
+                d
+            }
+        };
+        if stamp[8] != b' ' || stamp[11] != b':' || stamp[14] != b':' {
+            return None;
+        }
+        let t = NaiveTime::from_hms_opt(two(stamp, 9)?, two(stamp, 12)?, two(stamp, 15)?)?;
+        Some((
+            j,
+            Point {
+                at: date.and_time(t),
+                value,
+            },
+        ))
+    }
+}
+
+/// The index after `lit` when `b` has it at `i`.
+fn expect(b: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
+    (b.get(i..i + lit.len())? == lit).then_some(i + lit.len())
+}
+
+/// An unsigned integer at `i`, and the index after it.
+fn digits(b: &[u8], i: usize) -> Option<(f64, usize)> {
+    let mut v: u64 = 0;
+    let mut j = i;
+    while let Some(c) = b.get(j).filter(|c| c.is_ascii_digit()) {
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+        j += 1;
+    }
+    (j > i && j - i < 16).then_some((v as f64, j))
+}
+
+/// An unsigned decimal (`13`, `0.96`) at `i`, and the index after it.
+fn decimal(b: &[u8], i: usize) -> Option<(f64, usize)> {
+    let (int, j) = digits(b, i)?;
+    if b.get(j) != Some(&b'.') {
+        return Some((int, j));
+    }
+    let end = j + 1 + b[j + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    // Fractions go through the standard parser, for the exact nearest double.
+    let v = std::str::from_utf8(&b[i..end]).ok()?.parse().ok()?;
+    Some((v, end))
 }
 
 impl Iterator for Series<'_> {
     type Item = Result<Result<Point, Bad>, FileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(match self.0.next()? {
+        let r = &mut self.records;
+        if !r.done {
+            let mut i = skip_ws(r.buf, r.pos);
+            if r.buf.get(i) == Some(&b',') {
+                i = skip_ws(r.buf, i + 1);
+            }
+            if r.buf.get(i) == Some(&b'{')
+                && let Some((end, p)) = self.fast(i)
+            {
+                self.records.pos = end;
+                return Some(Ok(Ok(p)));
+            }
+        }
+        Some(match self.records.next()? {
             Ok((start, rec)) => Ok(record(rec).ok_or_else(|| Bad {
-                line: self.0.line_at(start),
+                line: self.records.line_at(start),
             })),
             Err(e) => Err(e),
         })
