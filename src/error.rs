@@ -51,8 +51,9 @@ macro_rules! exit_codes_help {
         "\
 Exit codes:
   0   success
-  1   failure (VictoriaMetrics refused or was unreachable, unreadable file, malformed response)
-  2   bad command line or configuration (nothing was sent)
+  1   failure (VictoriaMetrics refused or was unreachable, unreadable file, malformed response;
+      import: some rows or files of the export could not be read, the rest was written)
+  2   bad command line or configuration (nothing was sent); import: not an account export
   69  the Fitbit Web API is gone (HTTP 410; it was shut down on 2026-11-02)
   75  try again later (rate limit spent, API failing, another run holds the lock); state is saved
   77  authorization needed (no token file, or the refresh token was refused)

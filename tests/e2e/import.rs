@@ -540,3 +540,243 @@ fn a_folder_that_is_not_an_export_exits_2_naming_what_was_expected() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--timezone"), "{}", r.stderr);
 }
+
+// ---- generated exports (tests/e2e/support/takeout_gen.rs) ----
+
+use crate::support::takeout_gen::{self, Spec, Truth};
+
+/// This env's `fitbit_*` series keyed like [`Truth::series`]: `metric{label="v"}` without
+/// `user`.
+fn written(env: &IEnv) -> BTreeMap<String, BTreeMap<i64, f64>> {
+    let mut out: BTreeMap<String, BTreeMap<i64, f64>> = BTreeMap::new();
+    for s in env.vm.export_all() {
+        if !s.name().starts_with("fitbit_") || s.labels.get("user") != Some(&env.user) {
+            continue;
+        }
+        let labels: Vec<String> = s
+            .labels
+            .iter()
+            .filter(|(k, _)| *k != "__name__" && *k != "user")
+            .map(|(k, v)| format!("{k}=\"{v}\""))
+            .collect();
+        let key = if labels.is_empty() {
+            s.name().to_string()
+        } else {
+            format!("{}{{{}}}", s.name(), labels.join(","))
+        };
+        let series = out.entry(key.clone()).or_default();
+        for (t, v) in s.timestamps.iter().zip(&s.values) {
+            assert!(series.insert(*t, *v).is_none(), "{key}: two samples at {t}");
+        }
+    }
+    out
+}
+
+/// What `env` holds equals `truth`, series by series, sample by sample.
+fn assert_truth(env: &IEnv, truth: &Truth) {
+    env.vm.flush();
+    let got = written(env);
+    let want: Vec<&String> = truth.series.keys().collect();
+    let have: Vec<&String> = got.keys().collect();
+    assert_eq!(have, want, "series differ");
+    for (k, w) in &truth.series {
+        let g = &got[k];
+        if let Some((t, v)) = w
+            .iter()
+            .find(|(t, v)| g.get(t).is_none_or(|x| !close(*x, **v)))
+        {
+            panic!(
+                "{k}: at {t} want {v}, got {:?} ({} vs {} samples)",
+                g.get(t),
+                g.len(),
+                w.len()
+            );
+        }
+        assert_eq!(g.len(), w.len(), "{k}: extra samples");
+    }
+}
+
+fn generated(days: u32, hr_every_s: u32) -> (tempfile::TempDir, Truth) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = Spec::small(days);
+    spec.hr_every_s = hr_every_s;
+    let truth = takeout_gen::write_tree(dir.path(), &spec);
+    (dir, truth)
+}
+
+#[test]
+fn a_split_zip_export_a_tgz_and_the_unpacked_tree_import_alike_and_traps_are_counted() {
+    let (tree, truth) = generated(60, 600);
+    let out = tempfile::tempdir().unwrap();
+    let parts = takeout_gen::zip_parts(tree.path(), out.path(), 2);
+    assert_eq!(parts.len(), 2);
+    let tgz = takeout_gen::tgz(tree.path(), out.path());
+    let mut args: Vec<String> = vec!["import".into()];
+    args.extend(parts.iter().map(|p| p.display().to_string()));
+    let zipped = IEnv::new(false);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = zipped.run(&a);
+    // Malformed rows were skipped: exit 1, with each one named by file and line.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for (path, line) in &truth.malformed {
+        assert!(
+            r.stderr.contains(&format!("{path}:{line}")),
+            "{path}:{line} not reported:\n{}",
+            r.stderr
+        );
+    }
+    for why in [
+        "padding after the export date",
+        "placeholder",
+        "malformed",
+        "duplicate source",
+    ] {
+        assert!(r.stderr.contains(why), "{why} not counted:\n{}", r.stderr);
+    }
+    assert!(
+        r.stderr.contains("America/New_York"),
+        "the profile's zone: {}",
+        r.stderr
+    );
+    assert_truth(&zipped, &truth);
+    assert_no_duplicates(&zipped.vm.export_all());
+
+    for path in [tree.path().to_path_buf(), tgz] {
+        let env = IEnv::new(false);
+        let r = env.run(&["import", path.to_str().unwrap()]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_truth(&env, &truth);
+    }
+
+    // The zip parts after the tree: the same files (path, size, CRC-32), nothing more.
+    let env = IEnv::new(false);
+    env.run(&["import", tree.path().to_str().unwrap()]);
+    let r = env.run(&a);
+    assert!(r.stderr.contains("all: 0 samples written"), "{}", r.stderr);
+    assert_truth(&env, &truth);
+}
+
+#[test]
+fn killed_halfway_the_rerun_completes_with_no_sample_twice() {
+    let (tree, truth) = generated(240, 30);
+    let env = IEnv::new(false);
+    let state = env.dir.path().join("sync_state.json");
+    let mut child = env
+        .cmd(&["import", tree.path().to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    // Kill it once some files are recorded as written.
+    let t = std::time::Instant::now();
+    loop {
+        let s = std::fs::read_to_string(&state).unwrap_or_default();
+        if s.matches("\"crc\"").count() >= 20 || t.elapsed().as_secs() > 60 {
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            panic!("the import ended before it could be killed: make the export larger");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let r = env.run(&["import", tree.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unchanged since an earlier import"),
+        "{}",
+        r.stderr
+    );
+    assert_truth(&env, &truth);
+}
+
+#[test]
+fn victoria_metrics_down_exits_1_marks_nothing_and_the_next_run_completes() {
+    let (tree, truth) = generated(30, 900);
+    let mut env = IEnv::new(false);
+    env.vm.stop();
+    let r = env.run(&["import", tree.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nothing of it is marked done"),
+        "{}",
+        r.stderr
+    );
+    let state = std::fs::read_to_string(env.dir.path().join("sync_state.json")).unwrap_or_default();
+    assert!(
+        !state.contains("\"crc\"") && !state.contains("\"days\""),
+        "{state}"
+    );
+    env.vm.restart();
+    let r = env.run(&["import", tree.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr); // the generated malformed rows
+    assert_truth(&env, &truth);
+}
+
+#[test]
+fn a_window_first_then_the_whole_export_writes_each_sample_once_and_plan_writes_nothing() {
+    let (tree, truth) = generated(45, 900);
+    let env = IEnv::new(false);
+    let path = tree.path().to_str().unwrap();
+    let r = env.run(&["import", "--plan", path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for word in [
+        "heart_rate",
+        "JSON (Global Export Data)",
+        "steps",
+        "sleep",
+        "export date: 2026-04-14",
+    ] {
+        assert!(
+            r.stdout.contains(word),
+            "{word} missing from the plan:\n{}",
+            r.stdout
+        );
+    }
+    env.vm.flush();
+    assert!(written(&env).is_empty(), "--plan wrote");
+    let r = env.run(&["import", "--from", "2026-03-20", "--to", "2026-03-31", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    env.vm.flush();
+    let early = written(&env);
+    let tz: Tz = "America/New_York".parse().unwrap();
+    let (lo, hi) = (
+        midnight_ms(tz, d("2026-03-20")),
+        midnight_ms(tz, d("2026-04-01")),
+    );
+    assert!(
+        early
+            .values()
+            .flat_map(|s| s.keys())
+            .all(|t| (lo..hi).contains(t))
+    );
+    assert!(
+        early.contains_key("fitbit_heart_rate_intraday")
+            && early.contains_key("fitbit_steps_total")
+    );
+    let r = env.run(&["import", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_truth(&env, &truth);
+    // The dry run prints Prometheus text and records nothing.
+    let other = IEnv::new(false);
+    let r = other.run(&[
+        "--dry-run",
+        "import",
+        "--families",
+        "heart_rate_zones",
+        path,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .all(|l| l.starts_with("fitbit_heart_rate_zone_minutes{user=\"importer\",zone=")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !other.dir.path().join("sync_state.json").exists()
+            || !std::fs::read_to_string(other.dir.path().join("sync_state.json"))
+                .unwrap()
+                .contains("days")
+    );
+}
