@@ -549,7 +549,13 @@ use crate::support::takeout_gen::{self, Spec, Truth};
 /// `user`.
 fn written(env: &IEnv) -> BTreeMap<String, BTreeMap<i64, f64>> {
     let mut out: BTreeMap<String, BTreeMap<i64, f64>> = BTreeMap::new();
-    for s in env.vm.export_all() {
+    // Metric by metric: the intraday series are large.
+    let all: Vec<Series> = syncbit::metrics::TABLE
+        .iter()
+        .filter(|d| d.name.starts_with("fitbit_"))
+        .flat_map(|d| env.export(d.name))
+        .collect();
+    for s in all {
         if !s.name().starts_with("fitbit_") || s.labels.get("user") != Some(&env.user) {
             continue;
         }

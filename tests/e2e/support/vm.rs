@@ -232,12 +232,13 @@ impl Vm {
             format!("{:.3}", start_ms as f64 / 1000.0),
             format!("{:.3}", end_ms as f64 / 1000.0),
         );
-        let text = agent()
+        let text_reader = agent()
             .post(&format!("{}/api/v1/export", self.url()))
             .send_form(&[("match[]", matcher), ("start", &start), ("end", &end)])
             .expect("VM export")
-            .into_string()
-            .expect("VM export body");
+            .into_reader();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut { text_reader }, &mut text).expect("VM export body");
         let mut out: Vec<Series> = text
             .lines()
             .filter(|l| !l.trim().is_empty())
