@@ -92,11 +92,49 @@ pub fn failures(passes: &[&Summary]) -> Result<(), Exit> {
     ))
 }
 
+/// Where a writer's batches go: pushed in place, or by a thread of their own.
+enum Out {
+    Direct(Box<dyn Sink>),
+    Thread(Pusher),
+}
+
+/// A sink on its own thread (imports): while one batch is pushed, the next one is read and
+/// formatted. Its progress is recorded only once the push of its batch succeeded.
+struct Pusher {
+    to: std::sync::mpsc::SyncSender<Batch>,
+    from: std::sync::mpsc::Receiver<(Batch, Result<(), crate::sink::PushError>)>,
+    /// The records and samples of the batch being pushed.
+    in_flight: Option<(Vec<Record>, usize)>,
+    /// A pushed batch, emptied, for the next one.
+    spare: Option<Batch>,
+}
+
+impl Pusher {
+    fn start(mut sink: Box<dyn Sink>) -> Pusher {
+        let (to, batches) = std::sync::mpsc::sync_channel::<Batch>(0);
+        let (done, from) = std::sync::mpsc::sync_channel(1);
+        std::thread::spawn(move || {
+            for b in batches {
+                let r = sink.push(&b);
+                if done.send((b, r)).is_err() {
+                    break;
+                }
+            }
+        });
+        Pusher {
+            to,
+            from,
+            in_flight: None,
+            spare: None,
+        }
+    }
+}
+
 /// Pushes batches and records their progress.
 struct Writer {
     /// The source id the journalled records belong to.
     source: &'static str,
-    sink: Box<dyn Sink>,
+    out: Out,
     journal: Journal,
     batch: Batch,
     records: Vec<Record>,
@@ -128,7 +166,8 @@ impl Writer {
         Ok(())
     }
 
-    /// Push what is queued, record its progress, save the state, drop its journal files.
+    /// Push what is queued, record its progress, save the state, drop its journal files. With
+    /// a push thread: record the batch pushed before, and hand this one to the thread.
     ///
     /// Errors: exit 1 when the sink refuses or is unreachable (the journal keeps the data) or
     /// the state cannot be written.
@@ -138,38 +177,101 @@ impl Writer {
         source: &str,
         summary: &mut Summary,
     ) -> Result<(), Exit> {
+        if let Out::Thread(_) = self.out {
+            self.settle(state, source, summary)?;
+        }
         if self.records.is_empty() && self.batch.is_empty() {
             return Ok(());
         }
-        if let Err(e) = self.sink.push(&self.batch) {
-            if self.dry_run {
-                return Err(Exit::failure(e.to_string()));
+        let pushed = match &mut self.out {
+            Out::Direct(sink) => sink.push(&self.batch),
+            Out::Thread(p) => {
+                let next = p.spare.take().unwrap_or_else(|| self.batch.fresh());
+                let batch = std::mem::replace(&mut self.batch, next);
+                let samples = batch.samples;
+                if p.to.send(batch).is_err() {
+                    return Err(Exit::failure(
+                        "the push thread ended; the next run writes it",
+                    ));
+                }
+                p.in_flight = Some((std::mem::take(&mut self.records), samples));
+                return Ok(());
             }
-            let code = crate::interrupt::requested().unwrap_or(crate::error::FAILURE);
-            let what = if code == crate::error::FAILURE {
-                e.to_string()
-            } else {
-                format!("interrupted while pushing ({e})")
-            };
-            let then = if self.spool {
-                format!(
-                    "the fetched data waits in {} and the next run writes it",
-                    self.journal.dir().display()
-                )
-            } else {
-                "nothing of it is marked done, and the next run writes it".to_string()
-            };
-            return Err(Exit::new(code, format!("{what}; {then}")));
+        };
+        if let Err(e) = pushed {
+            return Err(self.push_failed(e));
         }
-        summary.samples += self.batch.samples;
-        self.samples_written += self.batch.samples;
+        let samples = self.batch.samples;
         self.batch.clear();
-        summary.jobs_done += self.records.len();
+        let records = std::mem::take(&mut self.records);
+        self.accept(state, source, summary, records, samples)
+    }
+
+    /// Wait for the batch the push thread holds, and record it.
+    ///
+    /// Errors: exit 1 when its push failed or the state cannot be written.
+    fn settle(
+        &mut self,
+        state: &mut StateFile,
+        source: &str,
+        summary: &mut Summary,
+    ) -> Result<(), Exit> {
+        let Out::Thread(p) = &mut self.out else {
+            return Ok(());
+        };
+        let Some((records, samples)) = p.in_flight.take() else {
+            return Ok(());
+        };
+        let Ok((mut back, pushed)) = p.from.recv() else {
+            return Err(Exit::failure(
+                "the push thread ended; the next run writes it",
+            ));
+        };
+        back.clear();
+        p.spare = Some(back);
+        if let Err(e) = pushed {
+            return Err(self.push_failed(e));
+        }
+        self.accept(state, source, summary, records, samples)
+    }
+
+    fn push_failed(&self, e: crate::sink::PushError) -> Exit {
         if self.dry_run {
-            self.records.clear();
+            return Exit::failure(e.to_string());
+        }
+        let code = crate::interrupt::requested().unwrap_or(crate::error::FAILURE);
+        let what = if code == crate::error::FAILURE {
+            e.to_string()
+        } else {
+            format!("interrupted while pushing ({e})")
+        };
+        let then = if self.spool {
+            format!(
+                "the fetched data waits in {} and the next run writes it",
+                self.journal.dir().display()
+            )
+        } else {
+            "nothing of it is marked done, and the next run writes it".to_string()
+        };
+        Exit::new(code, format!("{what}; {then}"))
+    }
+
+    /// A pushed batch: count it, record its progress, save the state, drop its journal files.
+    fn accept(
+        &mut self,
+        state: &mut StateFile,
+        source: &str,
+        summary: &mut Summary,
+        records: Vec<Record>,
+        samples: usize,
+    ) -> Result<(), Exit> {
+        summary.samples += samples;
+        self.samples_written += samples;
+        summary.jobs_done += records.len();
+        if self.dry_run {
             return Ok(());
         }
-        for r in self.records.drain(..) {
+        for r in records {
             record(state, source, r);
         }
         save(state)?;
@@ -469,7 +571,7 @@ impl Engine {
         };
         let writer = Writer {
             source: source.id(),
-            sink,
+            out: Out::Direct(sink),
             journal: Journal::new(&run.data_dir, now.format("%Y%m%dT%H%M%S%.3f").to_string()),
             batch: Batch::new(&run.user, now.timestamp_millis()),
             records: Vec::new(),
@@ -910,10 +1012,15 @@ impl Engine {
         sink: Box<dyn Sink>,
     ) -> Result<Engine, Exit> {
         let mut e = Engine::assemble(run, source, sink)?;
+        // The journal of earlier runs is pushed in place: its files go once their batch is in.
         if !e.opts.dry_run {
             e.replay()?;
         }
         e.writer.spool = false;
+        let placeholder = Out::Direct(Box::new(crate::sink::Stdout));
+        if let Out::Direct(sink) = std::mem::replace(&mut e.writer.out, placeholder) {
+            e.writer.out = Out::Thread(Pusher::start(sink));
+        }
         Ok(e)
     }
 
@@ -946,6 +1053,7 @@ impl Engine {
     pub fn finish(&mut self, summary: &mut Summary) -> Result<(), Exit> {
         let id = self.source.id();
         self.writer.flush(&mut self.state, id, summary)?;
+        self.writer.settle(&mut self.state, id, summary)?;
         if !self.opts.dry_run && summary.jobs_done > 0 {
             self.state.state.last_sync = Some(Utc::now());
         }

@@ -98,6 +98,16 @@ impl Batch {
         Ok(())
     }
 
+    /// An empty batch with the same user and time limit.
+    pub fn fresh(&self) -> Batch {
+        Batch {
+            text: String::with_capacity(self.text.capacity()),
+            samples: 0,
+            user: self.user.clone(),
+            max_ts_ms: self.max_ts_ms,
+        }
+    }
+
     /// Whether the batch holds no sample.
     pub fn is_empty(&self) -> bool {
         self.samples == 0
@@ -116,7 +126,7 @@ impl Batch {
 pub struct PushError(pub String);
 
 /// A destination for batches.
-pub trait Sink {
+pub trait Sink: Send {
     /// Write all samples of `batch`, or fail without any guarantee of what was kept.
     fn push(&mut self, batch: &Batch) -> Result<(), PushError>;
 }

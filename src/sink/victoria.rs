@@ -1,4 +1,6 @@
-//! VictoriaMetrics: POST gzip'ed Prometheus text to `/api/v1/import/prometheus`.
+//! VictoriaMetrics: POST Prometheus text to `/api/v1/import/prometheus`, gzip'ed unless the
+//! endpoint is on loopback (there compressing costs both processes CPU on the same cores and
+//! saves nothing: an import pushes about twice as fast uncompressed on 2 cores).
 //!
 //! VictoriaMetrics answers 204 even when it drops lines, so the batch is validated before it is
 //! sent (see [`super::Batch::add`]); a non-2xx answer or a connection error fails the push. A
@@ -27,6 +29,23 @@ pub struct Victoria {
     auth: Auth,
     policy: Policy,
     timeout: Duration,
+    /// Whether bodies are gzip'ed (not to a loopback address).
+    gzip: bool,
+}
+
+/// Whether `url`'s host is a loopback address (`localhost`, 127.0.0.0/8, `::1`).
+fn loopback(url: &str) -> bool {
+    let Some(host) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    else {
+        return false;
+    };
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(a) => a.is_loopback(),
+        url::Host::Ipv6(a) => a.is_loopback(),
+    }
 }
 
 impl Victoria {
@@ -39,6 +58,7 @@ impl Victoria {
             auth: s.auth.clone(),
             policy: Policy::push(),
             timeout: ATTEMPT_TIMEOUT,
+            gzip: !loopback(&s.url),
         }
     }
 
@@ -51,11 +71,10 @@ impl Victoria {
     }
 
     fn post(&self, body: &[u8]) -> Result<(), Failure> {
-        let mut req = self
-            .agent
-            .post(&self.url)
-            .set("Content-Type", "text/plain")
-            .set("Content-Encoding", "gzip");
+        let mut req = self.agent.post(&self.url).set("Content-Type", "text/plain");
+        if self.gzip {
+            req = req.set("Content-Encoding", "gzip");
+        }
         match &self.auth {
             Auth::None => {}
             Auth::Basic(u, p) => req = req.set("Authorization", &http::basic(u, p)),
@@ -105,15 +124,21 @@ impl Sink for Victoria {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-        gz.write_all(batch.text.as_bytes())
-            .map_err(|e| PushError(format!("cannot compress the batch: {e}")))?;
-        let body = gz
-            .finish()
-            .map_err(|e| PushError(format!("cannot compress the batch: {e}")))?;
+        let compressed;
+        let body: &[u8] = if self.gzip {
+            let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+            gz.write_all(batch.text.as_bytes())
+                .map_err(|e| PushError(format!("cannot compress the batch: {e}")))?;
+            compressed = gz
+                .finish()
+                .map_err(|e| PushError(format!("cannot compress the batch: {e}")))?;
+            &compressed
+        } else {
+            batch.text.as_bytes()
+        };
         let what = format!("VictoriaMetrics at {}", self.shown);
         self.policy
-            .run(&what, || self.post(&body))
+            .run(&what, || self.post(body))
             .1
             .map_err(|f| self.message(f))
     }
