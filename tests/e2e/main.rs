@@ -20,3 +20,4 @@ mod ops;
 mod packaging;
 mod sim_selftest;
 mod support;
+mod takeout_gen_selftest;

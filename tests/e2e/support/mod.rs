@@ -1,9 +1,11 @@
 //! Shared helpers for the end-to-end tests: a fake Fitbit Web API ([`sim`]), a real
-//! VictoriaMetrics ([`vm`]) and a clean command line for the `syncbit` binary.
+//! VictoriaMetrics ([`vm`]), a synthetic Takeout export ([`takeout_gen`]) and a clean command
+//! line for the `syncbit` binary.
 #![allow(dead_code)]
 
 pub mod google_sim;
 pub mod sim;
+pub mod takeout_gen;
 pub mod vm;
 
 use std::process::Command;
