@@ -25,6 +25,9 @@ _syncbit() {
             syncbit,help)
                 cmd="syncbit__subcmd__help"
                 ;;
+            syncbit,import)
+                cmd="syncbit__subcmd__import"
+                ;;
             syncbit,state)
                 cmd="syncbit__subcmd__state"
                 ;;
@@ -66,6 +69,9 @@ _syncbit() {
                 ;;
             syncbit__subcmd__help,help)
                 cmd="syncbit__subcmd__help__subcmd__help"
+                ;;
+            syncbit__subcmd__help,import)
+                cmd="syncbit__subcmd__help__subcmd__import"
                 ;;
             syncbit__subcmd__help,state)
                 cmd="syncbit__subcmd__help__subcmd__state"
@@ -116,7 +122,7 @@ _syncbit() {
 
     case "${cmd}" in
         syncbit)
-            opts="-v -q -h -V --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help --version sync sync-intraday backfill state auth help"
+            opts="-v -q -h -V --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help --version sync sync-intraday backfill state import auth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -659,7 +665,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__help)
-            opts="sync sync-intraday backfill state auth help"
+            opts="sync sync-intraday backfill state import auth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -756,6 +762,20 @@ _syncbit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        syncbit__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         syncbit__subcmd__help__subcmd__state)
             opts="show reset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -819,6 +839,100 @@ _syncbit() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__import)
+            opts="-v -q -h --families --from --to --plan --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --families)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --victoria-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --timezone)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --api-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
+                    return 0
+                    ;;
+                --include-today)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-detail-level)
+                    COMPREPLY=($(compgen -W "1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-heart-rate-detail)
+                    COMPREPLY=($(compgen -W "1sec 1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-resources)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

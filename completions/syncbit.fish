@@ -51,6 +51,7 @@ complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync" -d 'Daily sum
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
+complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "import" -d 'Import a person\'s whole history from their account export (Google Takeout), offline'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "auth" -d 'Authorize syncbit with the chosen source, show or remove the tokens'
 complete -c syncbit -n "__fish_syncbit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand sync" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
@@ -200,6 +201,32 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_s
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l families -d 'Comma list of heart_rate, steps, distance, calories, active_minutes, resting_heart_rate, heart_rate_zones, sleep, spo2, breathing_rate, hrv, temperature, cardio_fitness [default: all]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l from -d 'First local day to import, YYYY-MM-DD' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l to -d 'Last local day to import, YYYY-MM-DD' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l timezone -d 'IANA time zone of the user\'s days, overriding the account\'s (e.g. Europe/Berlin)' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l api-base-url -d 'Fitbit Web API base URL; the token endpoint is <URL>/oauth2/token' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l source -d 'Where data comes from: google-health or fitbit-web-api [default: fitbit-web-api when only FITBIT_CLIENT_ID is set, else google-health]' -r -f -a "google-health\t''
+fitbit-web-api\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l include-today -d 'Also write today\'s intraday data up to the tracker\'s last sync: true or false [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l intraday-detail-level -d 'Intraday interval of steps, calories, distance, elevation, floors: 1min, 5min, 15min [default: 5min]' -r -f -a "1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l intraday-heart-rate-detail -d 'Intraday heart-rate detail: 1sec, 1min, 5min, 15min [default: 1min]' -r -f -a "1sec\t''
+1min\t''
+5min\t''
+15min\t''"
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l plan -d 'Write nothing: print per family the files, encoding, date span and estimated samples'
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -s v -l verbose -d 'More output (-v: debug)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -s q -l quiet -d 'Only warnings and errors'
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'
+complete -c syncbit -n "__fish_syncbit_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l data-dir -d 'Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else ~/.local/state/syncbit]' -r -f -a "(__fish_complete_directories)"
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l victoria-endpoint -d 'VictoriaMetrics import URL, or its base URL (/api/v1/import/prometheus is appended) [env: VICTORIA_ENDPOINT, or a credential file victoria_endpoint]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and not __fish_seen_subcommand_from login status logout help" -l user-id -d 'Value of the `user` label on every series [default: default]' -r -f
@@ -299,12 +326,13 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Who is authorized, which scopes, when the access token expires'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke the tokens at Fitbit (when reachable) and delete the token file'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync" -d 'Daily summaries of the recent days that are complete and not written yet'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "auth" -d 'Authorize syncbit with the chosen source, show or remove the tokens'
-complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state auth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "sync" -d 'Daily summaries of the recent days that are complete and not written yet'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "sync-intraday" -d 'Intraday series of the recent days that are not complete yet'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "backfill" -d 'Daily summaries (and with --intraday, intraday series) of past days; resumable'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "state" -d 'Show or reset what syncbit has recorded as written'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "import" -d 'Import a person\'s whole history from their account export (Google Takeout), offline'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "auth" -d 'Authorize syncbit with the chosen source, show or remove the tokens'
+complete -c syncbit -n "__fish_syncbit_using_subcommand help; and not __fish_seen_subcommand_from sync sync-intraday backfill state import auth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Print what has been written, per family and resource'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget progress so the next runs fetch again (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Authorize with the source (OAuth 2.0 authorization code + PKCE) and save the tokens'

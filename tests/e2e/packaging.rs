@@ -704,7 +704,7 @@ fn packaging_help_global_options_heading_and_examples() {
     }
     let mut all = Vec::new();
     paths(&syncbit::cli::Cli::command(), Vec::new(), &mut all);
-    assert_eq!(all.len(), 11, "{all:?}");
+    assert_eq!(all.len(), 12, "{all:?}");
     for path in &all {
         for flag in ["-h", "--help"] {
             let o = crate::support::syncbit()
