@@ -50,10 +50,12 @@ impl Batch {
     /// An empty batch whose samples carry `user="<user>"`; samples after `now_ms + 1 day` are
     /// refused.
     pub fn new(user: &str, now_ms: i64) -> Batch {
+        let mut escaped = String::with_capacity(user.len());
+        escape_label(user, &mut escaped);
         Batch {
             text: String::new(),
             samples: 0,
-            user: user.to_string(),
+            user: escaped,
             max_ts_ms: now_ms + 86_400_000,
         }
     }
@@ -81,7 +83,7 @@ impl Batch {
         let t = &mut self.text;
         t.push_str(metric.name());
         t.push_str("{user=\"");
-        escape_label(&self.user, t);
+        t.push_str(&self.user);
         t.push('"');
         for (k, v) in labels {
             if v.is_empty() {
@@ -93,7 +95,16 @@ impl Batch {
             escape_label(v, t);
             t.push('"');
         }
-        let _ = writeln!(t, "}} {value} {ts_ms}");
+        t.push_str("} ");
+        // Whole numbers (bpm, steps, minutes) the way `Display` writes them, without its cost.
+        if value.fract() == 0.0 && value.abs() < 9.0e15 {
+            t.push_str(itoa::Buffer::new().format(value as i64));
+        } else {
+            let _ = write!(t, "{value}");
+        }
+        t.push(' ');
+        t.push_str(itoa::Buffer::new().format(ts_ms));
+        t.push('\n');
         self.samples += 1;
         Ok(())
     }

@@ -450,6 +450,7 @@ fn run(
                 cur: None,
             };
             let mut last = i64::MIN;
+            let mut day_sum: Option<(NaiveDate, f64)> = None;
             let mut through = None;
             let mut live_day: Option<(NaiveDate, Option<Option<i64>>)> = None;
             let (mut padding, mut outside, mut written, mut dup) = (0, 0, 0, 0);
@@ -469,8 +470,17 @@ fn run(
                     continue;
                 }
                 last = ms;
-                if let Some(t) = family.total() {
-                    days.add(family, d, t, "", v);
+                if family.total().is_some() {
+                    // The day's total is added to the table once per day, not per minute.
+                    match &mut day_sum {
+                        Some((sd, sum)) if *sd == d => *sum += v,
+                        _ => {
+                            if let (Some((sd, sum)), Some(t)) = (day_sum, family.total()) {
+                                days.add(family, sd, t, "", sum);
+                            }
+                            day_sum = Some((d, v));
+                        }
+                    }
                 }
                 if !write {
                     continue;
@@ -496,6 +506,9 @@ fn run(
                     continue;
                 }
                 through = Some(ms);
+            }
+            if let (Some((sd, sum)), Some(t)) = (day_sum, family.total()) {
+                days.add(family, sd, t, "", sum);
             }
             tally.skip(reason::PADDING, padding);
             tally.skip(reason::OUTSIDE, outside);

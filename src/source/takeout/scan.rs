@@ -237,7 +237,12 @@ impl<'a> Series<'a> {
 
 /// The index after `lit` when `b` has it at `i`.
 fn expect(b: &[u8], i: usize, lit: &[u8]) -> Option<usize> {
-    (b.get(i..i + lit.len())? == lit).then_some(i + lit.len())
+    // A byte loop: these literals are short, and a call to memcmp costs more than they do.
+    let s = b.get(i..i + lit.len())?;
+    s.iter()
+        .zip(lit)
+        .all(|(x, y)| x == y)
+        .then_some(i + lit.len())
 }
 
 /// An unsigned integer at `i`, and the index after it.
