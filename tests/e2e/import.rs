@@ -662,31 +662,50 @@ fn a_split_zip_export_a_tgz_and_the_unpacked_tree_import_alike_and_traps_are_cou
     assert_truth(&env, &truth);
 }
 
-#[test]
-fn killed_halfway_the_rerun_completes_with_no_sample_twice() {
-    let (tree, truth) = generated(240, 30);
-    let env = IEnv::new(false);
+/// Start an import of `tree` and stop it with `signal` once `files` files are recorded as
+/// written; returns its exit code and stderr.
+fn stopped_halfway(env: &IEnv, tree: &Path, signal: &str, files: usize) -> (i32, String) {
     let state = env.dir.path().join("sync_state.json");
+    let err = env.dir.path().join("stderr.txt");
     let mut child = env
-        .cmd(&["import", tree.path().to_str().unwrap()])
+        .cmd(&["import", tree.to_str().unwrap()])
+        .stderr(std::fs::File::create(&err).unwrap())
         .spawn()
         .unwrap();
-    // Kill it once some files are recorded as written.
     let t = std::time::Instant::now();
     loop {
         let s = std::fs::read_to_string(&state).unwrap_or_default();
-        if s.matches("\"crc\"").count() >= 20 || t.elapsed().as_secs() > 60 {
+        if s.matches("\"crc\"").count() >= files || t.elapsed().as_secs() > 60 {
             break;
         }
         if child.try_wait().unwrap().is_some() {
-            panic!("the import ended before it could be killed: make the export larger");
+            panic!("the import ended before it could be stopped: make the export larger");
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let st = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    (code, std::fs::read_to_string(&err).unwrap())
+}
+
+#[test]
+fn stopped_by_sigterm_then_killed_the_runs_after_complete_with_no_sample_twice() {
+    let (tree, truth) = generated(150, 60);
+    let env = IEnv::new(false);
+    let (code, err) = stopped_halfway(&env, tree.path(), "-TERM", 10);
+    assert_eq!(code, 143, "{err}");
+    assert!(
+        err.contains("interrupted;") && err.contains("the next run resumes"),
+        "{err}"
+    );
+    let (code, _) = stopped_halfway(&env, tree.path(), "-KILL", 40);
+    assert_eq!(code, -1, "SIGKILL");
     let r = env.run(&["import", tree.path().to_str().unwrap()]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr); // the generated malformed rows
     assert!(
         r.stderr.contains("unchanged since an earlier import"),
         "{}",
