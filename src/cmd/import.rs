@@ -94,7 +94,8 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
             super::open_sink(&cfg)?,
         )?;
         crate::info!("import: the user's days are in {tz} ({zone_from})");
-        let export_date = match whole.export_date(&export, &cal) {
+        let survey = whole.survey(&export, &cal);
+        let export_date = match survey.export_date {
             Some(d) => d,
             None => {
                 let today = cal.today(e.now());
@@ -104,9 +105,10 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
                 today
             }
         };
-        let (report, result) = takeout::import(&mut e, &export, &plan, export_date, &opts);
+        let (report, result) =
+            takeout::import(&mut e, &export, &plan, export_date, &survey.sources, &opts);
         stats.samples = report.summary.samples;
-        print_summary(&report, e.opts.dry_run);
+        print_summary(&report, e.opts.dry_run, result.is_ok());
         result?;
         if let Some(code) = report.interrupted {
             return Err(Exit::new(
@@ -223,14 +225,16 @@ fn print_plan(
 
 /// The summary, on stderr whatever the log level: per family the encoding, files, samples and
 /// skipped rows by reason, then the malformed rows and unreadable files.
-fn print_summary(r: &Report, dry_run: bool) {
+fn print_summary(r: &Report, dry_run: bool, complete: bool) {
     let verb = if dry_run { "printed" } else { "written" };
+    // After a failed push the families' counts include samples VictoriaMetrics did not take.
+    let family_verb = if complete { verb } else { "read" };
     if let Some(d) = r.export_date {
         eprintln!("import summary (export date {d}):");
     }
     for (f, t) in &r.families {
         let mut line = format!(
-            "  {}: {} read ({}), {} {verb}",
+            "  {}: {} read ({}), {} {family_verb}",
             f.key(),
             count(t.files, "file"),
             t.encoding,

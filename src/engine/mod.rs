@@ -356,7 +356,11 @@ fn record(state: &mut StateFile, source: &str, r: Record) {
             match window {
                 None => f.windows.clear(),
                 // A file written whole before stays whole.
-                Some(w) if !existed || !f.windows.is_empty() => f.windows.push(w),
+                Some(w) if !existed || !f.windows.is_empty() => {
+                    if !f.windows.contains(&w) {
+                        f.windows.push(w);
+                    }
+                }
                 Some(_) => {}
             }
         }

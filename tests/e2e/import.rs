@@ -578,10 +578,29 @@ fn written(env: &IEnv) -> BTreeMap<String, BTreeMap<i64, f64>> {
     out
 }
 
+/// What `env` holds once `done` says it is all there (VictoriaMetrics can take a moment to
+/// make a large import searchable, even after a flush), or after 15 s.
+fn written_when(
+    env: &IEnv,
+    done: impl Fn(&BTreeMap<String, BTreeMap<i64, f64>>) -> bool,
+) -> BTreeMap<String, BTreeMap<i64, f64>> {
+    let t = std::time::Instant::now();
+    loop {
+        env.vm.flush();
+        let got = written(env);
+        if done(&got) || t.elapsed().as_secs() > 15 {
+            return got;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
 /// What `env` holds equals `truth`, series by series, sample by sample.
 fn assert_truth(env: &IEnv, truth: &Truth) {
-    env.vm.flush();
-    let got = written(env);
+    let want_samples = truth.samples() as usize;
+    let got = written_when(env, |g| {
+        g.values().map(|s| s.len()).sum::<usize>() >= want_samples
+    });
     let want: Vec<&String> = truth.series.keys().collect();
     let have: Vec<&String> = got.keys().collect();
     assert_eq!(have, want, "series differ");
@@ -761,8 +780,9 @@ fn a_window_first_then_the_whole_export_writes_each_sample_once_and_plan_writes_
     assert!(written(&env).is_empty(), "--plan wrote");
     let r = env.run(&["import", "--from", "2026-03-20", "--to", "2026-03-31", path]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    env.vm.flush();
-    let early = written(&env);
+    let early = written_when(&env, |g| {
+        g.contains_key("fitbit_heart_rate_intraday") && g.contains_key("fitbit_steps_total")
+    });
     let tz: Tz = "America/New_York".parse().unwrap();
     let (lo, hi) = (
         midnight_ms(tz, d("2026-03-20")),
@@ -776,7 +796,10 @@ fn a_window_first_then_the_whole_export_writes_each_sample_once_and_plan_writes_
     );
     assert!(
         early.contains_key("fitbit_heart_rate_intraday")
-            && early.contains_key("fitbit_steps_total")
+            && early.contains_key("fitbit_steps_total"),
+        "{:?}\n{}",
+        early.keys().collect::<Vec<_>>(),
+        r.stderr
     );
     let r = env.run(&["import", path]);
     assert_eq!(r.code, 1, "{}", r.stderr);

@@ -71,6 +71,8 @@ pub struct Export {
     pub members: Vec<Member>,
     zips: Vec<(PathBuf, RefCell<zip::ZipArchive<BufReader<File>>>)>,
     tgz: Option<PathBuf>,
+    /// A `.tgz`'s `Your Profile/Profile.csv`, read while listing.
+    profile: Option<Vec<u8>>,
 }
 
 /// What an export must look like, for messages.
@@ -104,6 +106,7 @@ impl Export {
             members: Vec::new(),
             zips: Vec::new(),
             tgz: None,
+            profile: None,
         };
         for p in paths {
             let meta = std::fs::metadata(p).map_err(|err| {
@@ -141,10 +144,25 @@ impl Export {
             )));
         }
         if e.tgz.is_none() {
-            e.members.sort_by(|a, b| a.path.cmp(&b.path));
-            // The same file in two parts (or given twice) is read once.
+            // The same path twice: a file given twice (a zip and its unpacked tree) is read
+            // once; two versions of it (two exports given together) are not mixed, the larger
+            // one is read (an export's last day only grows).
             e.members
-                .dedup_by(|a, b| a.path == b.path && a.size == b.size);
+                .sort_by(|a, b| a.path.cmp(&b.path).then(b.size.cmp(&a.size)));
+            let before = e.members.len();
+            let mut versions = 0;
+            e.members.dedup_by(|later, kept| {
+                let same = later.path == kept.path;
+                if same && later.size != kept.size {
+                    versions += 1;
+                }
+                same
+            });
+            if versions > 0 {
+                crate::warn!(
+                    "{versions} of the {before} files are there in two versions (two exports given together?); the larger of each is read"
+                );
+            }
         }
         Ok(e)
     }
@@ -156,9 +174,15 @@ impl Export {
             let entry = entry
                 .map_err(|err| OpenError::Io(format!("cannot read {}: {err}", dir.display())))?;
             let path = entry.path();
-            // Symbolic links are followed: a tree assembled from links is a tree.
-            let meta = std::fs::metadata(&path)
-                .map_err(|err| OpenError::Io(format!("cannot read {}: {err}", path.display())))?;
+            // Symbolic links are followed: a tree assembled from links is a tree. One that
+            // leads nowhere (or in a loop) is skipped, not the whole walk.
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) => m,
+                Err(err) => {
+                    crate::warn!("skipping {}: {err}", path.display());
+                    continue;
+                }
+            };
             if meta.is_dir() {
                 self.walk(base, &path)?;
                 continue;
@@ -185,11 +209,23 @@ impl Export {
     fn add_zip(&mut self, p: &Path) -> Result<(), OpenError> {
         let f = File::open(p)
             .map_err(|err| OpenError::Io(format!("cannot read {}: {err}", p.display())))?;
+        let mut head = [0u8; 2];
+        let looks_like_zip = File::open(p)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok()
+            && &head == b"PK";
         let mut z = zip::ZipArchive::new(BufReader::new(f)).map_err(|err| {
-            OpenError::NotExport(format!(
-                "{} is not a readable zip ({err}); expected {EXPECTED}",
-                p.display()
-            ))
+            if looks_like_zip {
+                OpenError::Io(format!(
+                    "{} is a damaged or incomplete zip ({err}); download that part again",
+                    p.display()
+                ))
+            } else {
+                OpenError::NotExport(format!(
+                    "{} is not a readable zip ({err}); expected {EXPECTED}",
+                    p.display()
+                ))
+            }
         })?;
         let part = self.zips.len();
         for index in 0..z.len() {
@@ -236,7 +272,7 @@ impl Export {
         };
         let mut a = Self::tar(p)?;
         for entry in a.entries().map_err(bad)? {
-            let entry = entry.map_err(bad)?;
+            let mut entry = entry.map_err(bad)?;
             if !entry.header().entry_type().is_file() {
                 continue;
             }
@@ -250,6 +286,16 @@ impl Export {
             if ignored(&below) {
                 continue;
             }
+            // A tgz cannot be read out of order: the profile (a few hundred bytes) is kept
+            // now, so that no pass is spent on it.
+            if below.ends_with("Your Profile/Profile.csv") {
+                let mut text = Vec::new();
+                (&mut entry)
+                    .take(1 << 20)
+                    .read_to_end(&mut text)
+                    .map_err(bad)?;
+                self.profile = Some(text);
+            }
             self.members.push(Member {
                 path: below,
                 size: entry.size(),
@@ -261,9 +307,19 @@ impl Export {
         Ok(())
     }
 
-    /// Whether files can only be read in archive order ([`Export::each`]).
-    pub fn sequential(&self) -> bool {
-        self.tgz.is_some()
+    /// The content of the file at `path`, up to `limit` bytes (for a `.tgz` only the profile,
+    /// which was kept while listing).
+    pub fn small_file(&self, path: &str, limit: u64) -> Option<Vec<u8>> {
+        if self.tgz.is_some() {
+            return self.profile.clone();
+        }
+        let m = self.members.iter().find(|m| m.path == path)?;
+        self.read(m, |r| {
+            let mut v = Vec::new();
+            r.take(limit).read_to_end(&mut v)?;
+            Ok(v)
+        })
+        .ok()
     }
 
     /// Read one file (not for a `.tgz`: use [`Export::each`]).
@@ -298,6 +354,9 @@ impl Export {
     ) -> io::Result<()> {
         let Some(tgz) = &self.tgz else {
             for m in self.members.iter().filter(|m| wanted(m)) {
+                if crate::interrupt::requested().is_some() {
+                    break;
+                }
                 self.read(m, |r| f(m, r))?;
             }
             return Ok(());
@@ -305,6 +364,9 @@ impl Export {
         let mut a = Self::tar(tgz).map_err(io::Error::other)?;
         let mut i = 0;
         for entry in a.entries()? {
+            if crate::interrupt::requested().is_some() {
+                break;
+            }
             let mut entry = entry?;
             if !entry.header().entry_type().is_file() {
                 continue;

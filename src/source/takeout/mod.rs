@@ -23,6 +23,7 @@ pub mod scan;
 
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 
 use crate::calendar::Calendar;
 use crate::engine::{Engine, Record, Summary};
@@ -54,8 +55,12 @@ pub mod reason {
     pub const DUPLICATE_INSTANT: &str = "duplicate instant";
     /// Written before, by an earlier import or by a live source.
     pub const WRITTEN: &str = "written before";
+    /// A sleep log already read from another file.
+    pub const DUPLICATE_LOG: &str = "sleep log in two files";
     /// Outside `--from`/`--to`.
     pub const OUTSIDE: &str = "outside --from/--to";
+    /// A timestamp before 2007 or after tomorrow.
+    pub const IMPLAUSIBLE: &str = "timestamp before 2007 or in the future";
     /// A local time that does not exist (the hour skipped by a DST change).
     pub const NONEXISTENT: &str = "local time skipped by DST";
 }
@@ -154,17 +159,8 @@ impl Plan {
             })
             .collect();
         let profile_zone = profile.and_then(|i| {
-            let m = &export.members[i];
-            if export.sequential() {
-                let mut zone = None;
-                let _ = export.each(&|x| x.path == m.path, &mut |_, r| {
-                    zone = profile_timezone(r);
-                    Ok(())
-                });
-                zone
-            } else {
-                export.read(m, |r| Ok(profile_timezone(r))).ok().flatten()
-            }
+            let text = export.small_file(&export.members[i].path, 1 << 20)?;
+            profile_timezone(&mut text.as_slice())
         });
         Plan {
             files,
@@ -213,8 +209,21 @@ impl Plan {
     /// record or sleep log (only the newest files of the intraday families are read for it).
     /// `None` when the export has none of them.
     pub fn export_date(&self, export: &Export, cal: &Calendar) -> Option<NaiveDate> {
+        self.survey(export, cal).export_date
+    }
+
+    /// One pass over the files that decide the export date, and over the intraday CSV files
+    /// to choose each local day's data source across files (a local day spans two files).
+    pub fn survey(&self, export: &Export, cal: &Calendar) -> Survey {
         let mut wanted: HashMap<usize, Kind> = HashMap::new();
+        let mut csv: HashMap<usize, Kind> = HashMap::new();
         for (kind, idx) in self.files.values() {
+            if matches!(
+                kind,
+                Kind::HeartRateCsv | Kind::StepsCsv | Kind::DistanceCsv | Kind::CaloriesCsv
+            ) {
+                csv.extend(idx.iter().copied());
+            }
             match kind {
                 Kind::RestingJson | Kind::RestingCsv | Kind::SleepJson => {
                     wanted.extend(idx.iter().copied());
@@ -237,18 +246,49 @@ impl Plan {
             .iter()
             .map(|(i, k)| (export.members[*i].path.as_str(), *k))
             .collect();
+        let csv_path: HashMap<&str, Kind> = csv
+            .iter()
+            .map(|(i, k)| (export.members[*i].path.as_str(), *k))
+            .collect();
         let mut newest: Option<NaiveDate> = None;
-        let _ = export.each(&|m| by_path.contains_key(m.path.as_str()), &mut |m, r| {
-            let mut buf = Vec::with_capacity(m.size as usize);
-            if r.read_to_end(&mut buf).is_ok()
-                && let Some(d) = newest_date(by_path[m.path.as_str()], &buf, cal)
-            {
-                newest = newest.max(Some(d));
-            }
-            Ok(())
-        });
-        newest
+        let mut counts: HashMap<Family, HashMap<(NaiveDate, String), u64>> = HashMap::new();
+        let _ = export.each(
+            &|m| by_path.contains_key(m.path.as_str()) || csv_path.contains_key(m.path.as_str()),
+            &mut |m, r| {
+                let mut buf = Vec::with_capacity(m.size.min(MAX_FILE) as usize);
+                if Read::take(&mut *r, MAX_FILE).read_to_end(&mut buf).is_err() {
+                    return Ok(());
+                }
+                if let Some(k) = by_path.get(m.path.as_str())
+                    && let Some(d) = newest_date(*k, &buf, cal)
+                {
+                    newest = newest.max(Some(d));
+                }
+                if let Some(f) = csv_path.get(m.path.as_str()).and_then(|k| k.family()) {
+                    parse::count_sources(&buf, cal, counts.entry(f).or_default());
+                }
+                Ok(())
+            },
+        );
+        let sources = counts
+            .into_iter()
+            .map(|(f, c)| (f, parse::most_rows(c)))
+            .collect();
+        Survey {
+            export_date: newest,
+            sources,
+        }
     }
+}
+
+/// What a first pass over an export found.
+#[derive(Debug, Default)]
+pub struct Survey {
+    /// The export date, when the export has a record that tells it.
+    pub export_date: Option<NaiveDate>,
+    /// Per intraday family read from CSV: each local day's data source (the one with the most
+    /// rows that day, over all files).
+    pub sources: HashMap<Family, HashMap<NaiveDate, String>>,
 }
 
 /// What an import is asked to do.
@@ -333,13 +373,14 @@ pub fn import(
     export: &Export,
     plan: &Plan,
     export_date: NaiveDate,
+    sources: &HashMap<Family, HashMap<NaiveDate, String>>,
     opts: &Options,
 ) -> (Report, Result<(), Exit>) {
     let mut report = Report {
         export_date: Some(export_date),
         ..Report::default()
     };
-    let result = run(e, export, plan, export_date, opts, &mut report);
+    let result = run(e, export, plan, export_date, sources, opts, &mut report);
     (report, result)
 }
 
@@ -348,6 +389,7 @@ fn run(
     export: &Export,
     plan: &Plan,
     export_date: NaiveDate,
+    sources: &HashMap<Family, HashMap<NaiveDate, String>>,
     opts: &Options,
     report: &mut Report,
 ) -> Result<(), Exit> {
@@ -367,8 +409,10 @@ fn run(
         .sum();
     let mut progress = Bytes::new(total);
     let mut days = Days::default();
-    // Families whose day totals cannot be trusted: one of their files could not be read.
-    let mut withheld: Vec<Family> = Vec::new();
+    // Daily values that cannot be trusted, per family and span of days (all of them when the
+    // file's name has no date): one of the family's files could not be read. They are
+    // neither written nor recorded, so the run with a repaired export writes them.
+    let mut withheld: Vec<(Family, Option<(NaiveDate, NaiveDate)>)> = Vec::new();
     let mut failure: Option<Exit> = None;
     let mut buf: Vec<u8> = Vec::new();
     let result = export.each(&|m| kinds.contains_key(m.path.as_str()), &mut |m, r| {
@@ -396,13 +440,16 @@ fn run(
             return Ok(());
         }
         buf.clear();
-        if let Err(err) = r.read_to_end(&mut buf) {
-            tally
-                .failed
-                .push(format!("{}: cannot be read: {err}", m.path));
-            if family.total().is_some() {
-                withheld.push(family);
-            }
+        let read = Read::take(&mut *r, MAX_FILE + 1).read_to_end(&mut buf);
+        let too_large = buf.len() as u64 > MAX_FILE;
+        if read.is_err() || too_large {
+            let why = match read {
+                Err(err) => format!("cannot be read: {err}"),
+                Ok(_) => format!("larger than {} MB, not a Fitbit data file", MAX_FILE >> 20),
+            };
+            tally.failed.push(format!("{}: {why}", m.path));
+            withheld.push((family, span_of(m)));
+            buf = Vec::new();
             progress.advance(m.size, report.summary.samples);
             return Ok(());
         }
@@ -419,7 +466,7 @@ fn run(
             }
         }
         let parsed = if family.resource().is_some() {
-            intraday(kind, &buf, &cal, tally, &m.path)
+            intraday(kind, &buf, &cal, tally, &m.path, sources.get(&family))
         } else {
             daily(kind, &buf, family, &mut days, tally, &m.path, export_date).map(|()| Vec::new())
         };
@@ -427,9 +474,7 @@ fn run(
             Ok(p) => p,
             Err(why) => {
                 tally.failed.push(format!("{}: {why}", m.path));
-                if family.total().is_some() {
-                    withheld.push(family);
-                }
+                withheld.push((family, span_of(m)));
                 progress.advance(m.size, report.summary.samples);
                 return Ok(());
             }
@@ -502,7 +547,7 @@ fn run(
                     continue;
                 }
                 if piece.add(metric, &[], v, ms).is_err() {
-                    tally.bad(&m.path, 0);
+                    tally.skip(reason::IMPLAUSIBLE, 1);
                     continue;
                 }
                 through = Some(ms);
@@ -542,11 +587,27 @@ fn run(
         return Err(x);
     }
     if report.interrupted.is_none() {
+        report.interrupted = crate::interrupt::requested();
+    }
+    if report.interrupted.is_none() {
         write_days(e, report, days, &withheld, export_date, opts)?;
     }
     e.finish(&mut report.summary)?;
     progress.finish();
     Ok(())
+}
+
+/// Files larger than this are not read (the largest real file is a few MB).
+const MAX_FILE: u64 = 512 << 20;
+
+/// The local days a file can hold, from the date in its name (chunks run up to a month from
+/// it, and start up to a day earlier in local time); `None` when its name has no date.
+fn span_of(m: &Member) -> Option<(NaiveDate, NaiveDate)> {
+    let first = name_date(m.name())?;
+    Some((
+        first.pred_opt().unwrap_or(first),
+        first + chrono::Days::new(32),
+    ))
 }
 
 /// Whether every day a minute-series file can hold has its day total written already.
@@ -569,7 +630,7 @@ fn write_days(
     e: &mut Engine,
     report: &mut Report,
     days: Days,
-    withheld: &[Family],
+    withheld: &[(Family, Option<(NaiveDate, NaiveDate)>)],
     export_date: NaiveDate,
     opts: &Options,
 ) -> Result<(), Exit> {
@@ -581,23 +642,23 @@ fn write_days(
     }
     for (f, rows) in by_family {
         let tally = report.families.entry(f).or_default();
-        if withheld.contains(&f) {
-            tally.failed.push(format!(
-                "day totals of {} not written: one of its files could not be read",
-                f.key()
-            ));
-            continue;
-        }
         let mut piece = e.batch();
         let mut written_days: Vec<NaiveDate> = Vec::new();
-        let (mut before, mut outside) = (0, 0);
+        let (mut before, mut outside, mut held) = (0, 0, 0);
         for (d, m, l, v) in rows {
+            let spoiled = withheld
+                .iter()
+                .any(|(wf, span)| *wf == f && span.is_none_or(|(a, b)| a <= d && d <= b));
+            if spoiled {
+                held += 1;
+                continue;
+            }
             if d > export_date {
                 tally.skip(reason::PADDING, 1);
                 continue;
             }
             if cal.day_start_ms(d) < crate::sink::MIN_TS_MS {
-                // Two-digit years of placeholders (2007 and earlier).
+                // Two-digit years of placeholders (before 2007, when Fitbit began).
                 tally.skip(reason::PLACEHOLDER, 1);
                 continue;
             }
@@ -628,7 +689,7 @@ fn write_days(
                 vec![(label_name(m), l.to_string())]
             };
             if piece.add(m, &labels, v, cal.day_start_ms(d)).is_err() {
-                tally.skip(reason::MALFORMED, 1);
+                tally.skip(reason::IMPLAUSIBLE, 1);
                 continue;
             }
             if written_days.last() != Some(&d) {
@@ -637,6 +698,11 @@ fn write_days(
         }
         tally.skip(reason::WRITTEN, before);
         tally.skip(reason::OUTSIDE, outside);
+        if held > 0 {
+            tally.failed.push(format!(
+                "{held} daily values of the days its unreadable files cover are not written (a run with a repaired export writes them)"
+            ));
+        }
         tally.samples += piece.samples as u64;
         let records = ranges(&written_days)
             .into_iter()

@@ -96,7 +96,11 @@ pub(super) fn describe(e: &scan::FileError) -> String {
 
 /// Daily values gathered over the files: (family, day, metric, label value) → value.
 #[derive(Default)]
-pub(super) struct Days(pub(super) BTreeMap<(Family, NaiveDate, Metric, &'static str), f64>);
+pub(super) struct Days(
+    pub(super) BTreeMap<(Family, NaiveDate, Metric, &'static str), f64>,
+    /// The sleep logs summed so far (a log in two files counts once).
+    pub(super) std::collections::HashSet<u64>,
+);
 
 impl Days {
     pub(super) fn set(&mut self, f: Family, d: NaiveDate, m: Metric, label: &'static str, v: f64) {
@@ -147,6 +151,7 @@ pub(super) fn intraday(
     cal: &Calendar,
     tally: &mut Tally,
     path: &str,
+    chosen: Option<&HashMap<NaiveDate, String>>,
 ) -> Result<Vec<(i64, f64)>, String> {
     let scale = match kind {
         Kind::DistanceJson => 1e-5,
@@ -197,18 +202,21 @@ pub(super) fn intraday(
         _ => {
             // CSV, UTC stamps, possibly several data sources: per local day, the source with
             // the most rows.
-            let rows = csv_rows(buf, &["timestamp"], tally, path)?;
+            let column = match kind {
+                Kind::HeartRateCsv => "beats per minute",
+                Kind::StepsCsv => "steps",
+                Kind::DistanceCsv => "distance",
+                _ => "calories",
+            };
+            let rows = csv_rows(buf, column, tally, path)?;
             let mut points: Vec<(i64, f64, u16)> = Vec::with_capacity(rows.len());
             let mut sources: Vec<String> = Vec::new();
             for row in rows {
-                let (Some((t, _)), Some(v)) = (
-                    row.cells.first().and_then(|s| scan::iso_stamp(s)),
-                    row.cells.get(1),
-                ) else {
+                let Some((t, _)) = scan::iso_stamp(&row.time) else {
                     tally.bad(path, row.line);
                     continue;
                 };
-                let value = match number_cell(v) {
+                let value = match number_cell(&row.value) {
                     Cell::Value(x) if x >= 0.0 => x * scale,
                     Cell::Value(_) | Cell::Placeholder => {
                         tally.skip(reason::PLACEHOLDER, 1);
@@ -219,7 +227,7 @@ pub(super) fn intraday(
                         continue;
                     }
                 };
-                let src = row.cells.get(2).map(|s| s.trim()).unwrap_or("");
+                let src = row.source.as_str();
                 let si = match sources.iter().position(|s| s == src) {
                     Some(i) => i,
                     None => {
@@ -230,11 +238,17 @@ pub(super) fn intraday(
                 points.push((t.and_utc().timestamp_millis(), value, si));
             }
             let mut day_of = DayOf { cal, cur: None };
-            let chosen = one_source_per_day(&points, |ms| day_of.of(ms));
+            // The day's source over all files (from the survey), else this file's own count.
+            let here = one_source_per_day(&points, |ms| day_of.of(ms));
             let mut out = Vec::with_capacity(points.len());
             let mut other = 0;
             for (ms, v, s) in points {
-                if chosen.get(&day_of.of(ms)) == Some(&s) {
+                let day = day_of.of(ms);
+                let keep = match chosen.and_then(|c| c.get(&day)) {
+                    Some(name) => sources[s as usize] == *name,
+                    None => here.get(&day) == Some(&s),
+                };
+                if keep {
                     out.push((ms, v));
                 } else {
                     other += 1;
@@ -255,6 +269,43 @@ pub(super) fn in_time_order(mut points: Vec<(i64, f64)>, tally: &mut Tally) -> V
         tally.skip(reason::DUPLICATE_INSTANT, (n - points.len()) as u64);
     }
     points
+}
+
+/// Count an intraday CSV file's rows per (local day, data source).
+pub(super) fn count_sources(
+    buf: &[u8],
+    cal: &Calendar,
+    counts: &mut HashMap<(NaiveDate, String), u64>,
+) {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(buf.trim_ascii());
+    let Ok(header) = rdr.headers().cloned() else {
+        return;
+    };
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let (Some(time), Some(src)) = (col("timestamp"), col("data source")) else {
+        return;
+    };
+    let mut day_of = DayOf { cal, cur: None };
+    for r in rdr.records().flatten() {
+        if let (Some((t, _)), Some(s)) = (r.get(time).and_then(scan::iso_stamp), r.get(src)) {
+            let day = day_of.of(t.and_utc().timestamp_millis());
+            *counts.entry((day, s.trim().to_string())).or_default() += 1;
+        }
+    }
+}
+
+/// Per day, the source with the most rows (on a tie, the first by name).
+pub(super) fn most_rows(counts: HashMap<(NaiveDate, String), u64>) -> HashMap<NaiveDate, String> {
+    let mut best: HashMap<NaiveDate, (String, u64)> = HashMap::new();
+    for ((d, s), n) in counts {
+        let e = best.entry(d).or_insert_with(|| (s.clone(), n));
+        if n > e.1 || (n == e.1 && s < e.0) {
+            *e = (s, n);
+        }
+    }
+    best.into_iter().map(|(d, (s, _))| (d, s)).collect()
 }
 
 /// Per day, the source with the most rows (the first one to reach it on a tie).
@@ -283,19 +334,21 @@ pub(super) fn one_source_per_day<T: Copy>(
     best.into_iter().map(|(d, (s, _))| (d, s)).collect()
 }
 
-/// A CSV row: its cells and 1-based line.
+/// A row of an intraday CSV file: its 1-based line, stamp, value and data source cells.
 pub(super) struct Row {
-    line: usize,
-    cells: Vec<String>,
+    pub(super) line: usize,
+    pub(super) time: String,
+    pub(super) value: String,
+    pub(super) source: String,
 }
 
-/// The rows of a CSV file with their cells ordered as `columns` (the first one required),
-/// then the rest of the row; `no data` and empty files have none.
+/// The rows of an intraday CSV file, its columns found by name (`timestamp`, `value`, and
+/// `data source` when there is one); `no data`, empty and header-only files have none.
 ///
-/// Errors: the header lacks the first column.
+/// Errors: the header lacks `timestamp` or the value column.
 pub(super) fn csv_rows(
     buf: &[u8],
-    columns: &[&str],
+    value: &str,
     tally: &mut Tally,
     path: &str,
 ) -> Result<Vec<Row>, String> {
@@ -309,24 +362,28 @@ pub(super) fn csv_rows(
         .headers()
         .map_err(|e| format!("no CSV header: {e}"))?
         .clone();
-    if header.get(0).map(str::trim) != Some(columns[0])
-        && !header.iter().any(|h| h.trim() == columns[0])
-    {
-        return Err(format!("no `{}` column in its header", columns[0]));
-    }
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let time = col("timestamp").ok_or("no `timestamp` column in its header")?;
+    let val = col(value).ok_or_else(|| format!("no `{value}` column in its header"))?;
+    let src = col("data source");
     let width = header.len();
     let mut out = Vec::new();
+    let mut any = false;
     for rec in rdr.records() {
+        any = true;
+        let line = |p: Option<&csv::Position>| p.map(|p| p.line() as usize).unwrap_or(0);
         match rec {
             Ok(r) if r.len() == width => out.push(Row {
-                line: r.position().map(|p| p.line() as usize).unwrap_or(0),
-                cells: r.iter().map(str::to_string).collect(),
+                line: line(r.position()),
+                time: r[time].to_string(),
+                value: r[val].to_string(),
+                source: src.map(|i| r[i].trim().to_string()).unwrap_or_default(),
             }),
-            Ok(r) => tally.bad(path, r.position().map(|p| p.line() as usize).unwrap_or(0)),
-            Err(e) => tally.bad(path, e.position().map(|p| p.line() as usize).unwrap_or(0)),
+            Ok(r) => tally.bad(path, line(r.position())),
+            Err(e) => tally.bad(path, line(e.position())),
         }
     }
-    if out.is_empty() && tally.malformed.is_empty() {
+    if !any {
         tally.empty_files += 1;
     }
     Ok(out)
@@ -428,10 +485,9 @@ pub(super) fn json_day(
         tally.skip(reason::PADDING, 1);
         return true;
     }
-    let day_label = || label;
     match kind {
         Kind::RestingJson => {
-            let Some(d) = day_label() else { return false };
+            let Some(d) = label else { return false };
             let value = v["value"]["value"].as_f64();
             match (v["value"]["date"].as_str(), value) {
                 (Some(_), Some(x)) if x > 0.0 => days.set(f, d, Metric::RestingHeartRateBpm, "", x),
@@ -440,7 +496,7 @@ pub(super) fn json_day(
             }
         }
         Kind::ZonesJson => {
-            let Some(d) = day_label() else { return false };
+            let Some(d) = label else { return false };
             let Some(zones) = v["value"]["valuesInZones"].as_object() else {
                 return false;
             };
@@ -468,6 +524,12 @@ pub(super) fn json_day(
             let Some(asleep) = v["minutesAsleep"].as_f64() else {
                 return false;
             };
+            if let Some(id) = v["logId"].as_u64()
+                && !days.1.insert(id)
+            {
+                tally.skip(reason::DUPLICATE_LOG, 1);
+                return true;
+            }
             days.add(f, d, Metric::SleepMinutesTotal, "", asleep);
             // Stages only from logs that have them; classic logs (most naps) have none.
             if v["type"].as_str() == Some("stages") {
@@ -480,7 +542,7 @@ pub(super) fn json_day(
             }
         }
         Kind::Vo2Json => {
-            let Some(d) = day_label() else { return false };
+            let Some(d) = label else { return false };
             let value = &v["value"];
             match value["filteredDemographicVO2Max"]
                 .as_f64()

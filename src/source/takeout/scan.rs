@@ -96,6 +96,9 @@ impl<'a> Records<'a> {
                         let q = j + memchr::memchr2(b'"', b'\\', &b[j..])?;
                         if b[q] == b'\\' {
                             j = q + 2;
+                            if j > b.len() {
+                                return None;
+                            }
                         } else {
                             j = q;
                             break;
@@ -330,7 +333,7 @@ fn number(v: &[u8]) -> Option<f64> {
 
 fn record(rec: &[u8]) -> Option<Point> {
     let t = after_key(rec, b"\"dateTime\"")?;
-    if t.first() != Some(&b'"') || t.len() < 18 || t[18] != b'"' {
+    if t.first() != Some(&b'"') || t.get(18) != Some(&b'"') {
         return None;
     }
     let at = classic_stamp(&t[1..18])?;
@@ -458,6 +461,30 @@ mod tests {
         assert!(t[0].as_ref().unwrap().is_ok());
         assert_eq!(t[1], Err(FileError::Truncated { line: 2 }));
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn every_prefix_and_every_byte_flip_of_a_file_reads_without_panicking() {
+        let file = "[{\n  \"dateTime\" : \"04/08/26 04:00:01\",\n  \"value\" : {\n    \"bpm\" : 86,\n    \"confidence\" : 3\n  }\n},{\n  \"dateTime\" : \"04/08/26 04:00:03\",\n  \"value\" : \"0.96\\\"x\"\n},{\"dateTime\":\"04/08/26 04:00:\"}]";
+        let b = file.as_bytes();
+        let drain = |buf: &[u8]| {
+            if let Ok(s) = Series::new(buf) {
+                for _ in s {}
+            }
+            if let Ok(r) = Records::new(buf) {
+                for _ in r {}
+            }
+        };
+        for n in 0..=b.len() {
+            drain(&b[..n]);
+        }
+        for i in 0..b.len() {
+            for c in [b'"', b'\\', b'{', b'}', b',', b']', b'0', b' '] {
+                let mut m = b.to_vec();
+                m[i] = c;
+                drain(&m);
+            }
+        }
     }
 
     #[test]
