@@ -242,7 +242,16 @@ fn april_2026_export_writes_what_the_files_say_at_the_right_instants() {
         assert!(close(total[&midnight_ms(tz, day)], sum));
     }
     // The local calories JSON minute 10:00 is the CSV's 14:00Z (EDT): the same instant, once.
-    assert!(cal.contains_key(&midnight_ms(tz, d("2026-04-06")).saturating_add(10 * 3_600_000)));
+    let written = &env.points("fitbit_calories_intraday", "")[""];
+    let json = json(&files(&ged, "calories-")[0]);
+    assert_eq!(json[0]["dateTime"], "04/06/26 10:00:00");
+    let at_14z = midnight_ms(tz, d("2026-04-06")) + 10 * 3_600_000;
+    assert_eq!(written[&at_14z], num(&json[0]["value"]));
+    let at_10z = at_14z - 4 * 3_600_000;
+    assert!(
+        !written.contains_key(&at_10z),
+        "a local stamp was read as UTC"
+    );
 
     // Active minutes: three days; the padding after the export date is not written.
     let levels = env.points("fitbit_active_minutes", "type");
@@ -380,7 +389,7 @@ fn april_2026_export_writes_what_the_files_say_at_the_right_instants() {
         root.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("0 samples written"), "{}", r.stderr);
+    assert!(r.stderr.contains("all: 0 samples written"), "{}", r.stderr);
     env.vm.flush();
     assert_no_duplicates(&env.vm.export_all());
 }
@@ -827,4 +836,97 @@ fn a_window_first_then_the_whole_export_writes_each_sample_once_and_plan_writes_
                 .unwrap()
                 .contains("days")
     );
+}
+
+#[test]
+fn an_export_over_days_a_live_source_wrote_adds_no_second_sample() {
+    use crate::support::google_sim::GoogleSimConfig;
+    let mut env = crate::harness::GEnv::new(GoogleSimConfig::default(), false);
+    env.set("INTRADAY_DETAIL_LEVEL", "1min");
+    env.set("INTRADAY_HEART_RATE_DETAIL", "1min");
+    env.ok(&["backfill", "--days", "3"]);
+    env.ok(&["sync-intraday"]);
+    let tz: Tz = "America/New_York".parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = Spec::small(10);
+    spec.first_day = today - chrono::Days::new(9);
+    spec.export_hour = 1;
+    spec.hr_every_s = 600;
+    spec.traps = false;
+    takeout_gen::write_tree(dir.path(), &spec);
+    let r = env.run(&["import", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("written before"), "{}", r.stderr);
+    env.vm.flush();
+    assert_no_duplicates(&env.export_all());
+    // The live days kept their live values: yesterday's steps total is the simulator's.
+    let steps = env.export("fitbit_steps_total");
+    let at = midnight_ms(tz, today - chrono::Days::new(1));
+    let n = steps
+        .iter()
+        .flat_map(|s| s.timestamps.iter())
+        .filter(|t| **t == at)
+        .count();
+    assert_eq!(n, 1, "yesterday's steps total written {n} times");
+}
+
+/// A copy of `tree` (files, not links) in a new temporary folder.
+fn copy_tree(tree: &Path) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    for (rel, _) in takeout_gen::list_files(tree) {
+        let to = out.path().join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(tree.join(&rel), &to).unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_truncated_file_spoils_only_itself_and_two_versions_of_a_file_are_not_mixed() {
+    let (tree, truth) = generated(20, 900);
+    let ged = |t: &Path| t.join("Takeout/Fitbit/Global Export Data");
+    let name = "heart_rate-2026-04-10.json";
+    let whole = std::fs::read(ged(tree.path()).join(name)).unwrap();
+    // A download cut off in the middle of a record.
+    let cut = copy_tree(tree.path());
+    std::fs::write(ged(cut.path()).join(name), &whole[..whole.len() / 2]).unwrap();
+    let env = IEnv::new(false);
+    let r = env.run(&["import", cut.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "not imported: Global Export Data/{name}: cut off in the record at line"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    env.vm.flush();
+    let hr = &env.points("fitbit_heart_rate_intraday", "")[""];
+    let want = &truth.series["fitbit_heart_rate_intraday"];
+    let tz: Tz = "America/New_York".parse().unwrap();
+    let (a, b) = (
+        midnight_ms(tz, d("2026-04-10")),
+        midnight_ms(tz, d("2026-04-11")),
+    );
+    assert!(
+        hr.keys().all(|t| !(a..b).contains(t)),
+        "samples of the cut file were written"
+    );
+    assert_eq!(
+        hr.len(),
+        want.keys().filter(|t| !(a..b).contains(*t)).count()
+    );
+    // The repaired export (the cut copy and the whole one given together: two versions of
+    // that file, of which the larger is read) completes it, with no sample twice.
+    let r = env.run(&[
+        "import",
+        cut.path().to_str().unwrap(),
+        tree.path().to_str().unwrap(),
+    ]);
+    assert!(r.stderr.contains("in two versions"), "{}", r.stderr);
+    assert_truth(&env, &truth);
+    let r = env.run(&["import", tree.path().to_str().unwrap()]);
+    assert!(r.stderr.contains("all: 0 samples written"), "{}", r.stderr);
 }
