@@ -243,10 +243,10 @@ fn april_2026_export_writes_what_the_files_say_at_the_right_instants() {
     }
     // The local calories JSON minute 10:00 is the CSV's 14:00Z (EDT): the same instant, once.
     let written = &env.points("fitbit_calories_intraday", "")[""];
-    let json = json(&files(&ged, "calories-")[0]);
-    assert_eq!(json[0]["dateTime"], "04/06/26 10:00:00");
+    let local = json(&files(&ged, "calories-")[0]);
+    assert_eq!(local[0]["dateTime"], "04/06/26 10:00:00");
     let at_14z = midnight_ms(tz, d("2026-04-06")) + 10 * 3_600_000;
-    assert_eq!(written[&at_14z], num(&json[0]["value"]));
+    assert_eq!(written[&at_14z], num(&local[0]["value"]));
     let at_10z = at_14z - 4 * 3_600_000;
     assert!(
         !written.contains_key(&at_10z),
