@@ -132,12 +132,7 @@ fn man_tree(dir: &Path) -> PathBuf {
 
 /// Copies `names` from `src` into a temp dir with `/usr/bin/syncbit` replaced by the built
 /// binary (verify wants ExecStart to exist).
-fn copies(src: &str, names: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
-    let pairs: Vec<(&str, String)> = names.iter().map(|n| (*n, n.to_string())).collect();
-    copies_as(src, &pairs)
-}
-
-/// [`copies`], each file saved under the name given with it (a template as an instance).
+/// Each file is saved under the name given with it (a template as an instance).
 fn copies_as(src: &str, names: &[(&str, String)]) -> (tempfile::TempDir, Vec<PathBuf>) {
     let tmp = tempfile::tempdir().unwrap();
     let units = tmp.path().join("units");
