@@ -226,8 +226,16 @@ fn add(
     );
     println!("user label: {label}");
     println!("next steps:");
+    let client = if values
+        .iter()
+        .any(|(k, v)| *k == "SYNCBIT_SOURCE" && v == crate::source::fitbit::ID)
+    {
+        "FITBIT_CLIENT_ID, FITBIT_CLIENT_SECRET"
+    } else {
+        "GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET"
+    };
     println!(
-        "  1. put the OAuth client (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET) and anything else into {}",
+        "  1. put the OAuth client ({client}) and anything else into {}",
         file.display()
     );
     let (sudo, user) = match scope {
