@@ -28,6 +28,9 @@ _syncbit() {
             syncbit,import)
                 cmd="syncbit__subcmd__import"
                 ;;
+            syncbit,profile)
+                cmd="syncbit__subcmd__profile"
+                ;;
             syncbit,state)
                 cmd="syncbit__subcmd__state"
                 ;;
@@ -73,6 +76,9 @@ _syncbit() {
             syncbit__subcmd__help,import)
                 cmd="syncbit__subcmd__help__subcmd__import"
                 ;;
+            syncbit__subcmd__help,profile)
+                cmd="syncbit__subcmd__help__subcmd__profile"
+                ;;
             syncbit__subcmd__help,state)
                 cmd="syncbit__subcmd__help__subcmd__state"
                 ;;
@@ -91,11 +97,44 @@ _syncbit() {
             syncbit__subcmd__help__subcmd__auth,status)
                 cmd="syncbit__subcmd__help__subcmd__auth__subcmd__status"
                 ;;
+            syncbit__subcmd__help__subcmd__profile,add)
+                cmd="syncbit__subcmd__help__subcmd__profile__subcmd__add"
+                ;;
+            syncbit__subcmd__help__subcmd__profile,list)
+                cmd="syncbit__subcmd__help__subcmd__profile__subcmd__list"
+                ;;
+            syncbit__subcmd__help__subcmd__profile,remove)
+                cmd="syncbit__subcmd__help__subcmd__profile__subcmd__remove"
+                ;;
             syncbit__subcmd__help__subcmd__state,reset)
                 cmd="syncbit__subcmd__help__subcmd__state__subcmd__reset"
                 ;;
             syncbit__subcmd__help__subcmd__state,show)
                 cmd="syncbit__subcmd__help__subcmd__state__subcmd__show"
+                ;;
+            syncbit__subcmd__profile,add)
+                cmd="syncbit__subcmd__profile__subcmd__add"
+                ;;
+            syncbit__subcmd__profile,help)
+                cmd="syncbit__subcmd__profile__subcmd__help"
+                ;;
+            syncbit__subcmd__profile,list)
+                cmd="syncbit__subcmd__profile__subcmd__list"
+                ;;
+            syncbit__subcmd__profile,remove)
+                cmd="syncbit__subcmd__profile__subcmd__remove"
+                ;;
+            syncbit__subcmd__profile__subcmd__help,add)
+                cmd="syncbit__subcmd__profile__subcmd__help__subcmd__add"
+                ;;
+            syncbit__subcmd__profile__subcmd__help,help)
+                cmd="syncbit__subcmd__profile__subcmd__help__subcmd__help"
+                ;;
+            syncbit__subcmd__profile__subcmd__help,list)
+                cmd="syncbit__subcmd__profile__subcmd__help__subcmd__list"
+                ;;
+            syncbit__subcmd__profile__subcmd__help,remove)
+                cmd="syncbit__subcmd__profile__subcmd__help__subcmd__remove"
                 ;;
             syncbit__subcmd__state,help)
                 cmd="syncbit__subcmd__state__subcmd__help"
@@ -122,12 +161,19 @@ _syncbit() {
 
     case "${cmd}" in
         syncbit)
-            opts="-v -q -h -V --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help --version sync sync-intraday backfill state import auth help"
+            opts="-v -q -h -V --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help --version sync sync-intraday backfill state import auth profile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -195,12 +241,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help login status logout help"
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help login status logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -338,13 +391,20 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__login)
-            opts="-v -q -h --no-browser --timeout --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --no-browser --timeout --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
@@ -418,12 +478,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__logout)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -491,12 +558,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__status)
-            opts="-v -q -h --check --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --check --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -564,7 +638,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__backfill)
-            opts="-v -q -h --intraday --days --from --to --reserve --plan --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --intraday --days --from --to --reserve --plan --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +666,13 @@ _syncbit() {
                     return 0
                     ;;
                 --reserve)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
@@ -665,7 +746,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__help)
-            opts="sync sync-intraday backfill state import auth help"
+            opts="sync sync-intraday backfill state import auth profile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -776,6 +857,62 @@ _syncbit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        syncbit__subcmd__help__subcmd__profile)
+            opts="add list remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__help__subcmd__profile__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__help__subcmd__profile__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__help__subcmd__profile__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         syncbit__subcmd__help__subcmd__state)
             opts="show reset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -847,7 +984,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__import)
-            opts="-v -q -h --families --from --to --plan --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --families --from --to --plan --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -868,6 +1005,414 @@ _syncbit() {
                     return 0
                     ;;
                 --to)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --victoria-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --timezone)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --api-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
+                    return 0
+                    ;;
+                --include-today)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-detail-level)
+                    COMPREPLY=($(compgen -W "1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-heart-rate-detail)
+                    COMPREPLY=($(compgen -W "1sec 1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-resources)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile)
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --victoria-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --timezone)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --api-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
+                    return 0
+                    ;;
+                --include-today)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-detail-level)
+                    COMPREPLY=($(compgen -W "1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-heart-rate-detail)
+                    COMPREPLY=($(compgen -W "1sec 1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-resources)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__add)
+            opts="-v -q -h --endpoint --user-label --allow-shared-user --system --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-label)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --victoria-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --timezone)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --api-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
+                    return 0
+                    ;;
+                --include-today)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-detail-level)
+                    COMPREPLY=($(compgen -W "1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-heart-rate-detail)
+                    COMPREPLY=($(compgen -W "1sec 1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-resources)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__help)
+            opts="add list remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__list)
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --victoria-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --timezone)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --api-base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source)
+                    COMPREPLY=($(compgen -W "google-health fitbit-web-api" -- "${cur}"))
+                    return 0
+                    ;;
+                --include-today)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-detail-level)
+                    COMPREPLY=($(compgen -W "1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-heart-rate-detail)
+                    COMPREPLY=($(compgen -W "1sec 1min 5min 15min" -- "${cur}"))
+                    return 0
+                    ;;
+                --intraday-resources)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        syncbit__subcmd__profile__subcmd__remove)
+            opts="-v -q -h --purge --system --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
                     COMPREPLY=("${cur}")
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o nospace
@@ -941,12 +1486,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__state)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help show reset help"
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help show reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1070,12 +1622,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__state__subcmd__reset)
-            opts="-v -q -h --daily --intraday --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --daily --intraday --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1143,12 +1702,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__state__subcmd__show)
-            opts="-v -q -h --json --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --json --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1216,12 +1782,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__sync)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1289,12 +1862,19 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__sync__subcmd__intraday)
-            opts="-v -q -h --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs syncbit in place: the binary, systemd units (system and per-user), shell completions,
-# man pages and the example configuration. It never builds: build first, as your user.
+# Installs syncbit in place: the binary, systemd units and per-person templates (system and
+# per-user), shell completions, man pages and the example configuration. It never builds: build
+# first, as your user.
 #
 #   cargo build --release --locked                   # as your user (Rust: see rust-version in Cargo.toml)
 #   sudo scripts/install.sh                          # then install into /usr/local
@@ -99,5 +100,7 @@ next steps (see $PREFIX/share/doc/syncbit/README.md):
   edit /etc/syncbit/syncbit.env, put secrets in /etc/syncbit/credentials/<name> (mode 0600)
   systemctl daemon-reload
   systemctl enable --now syncbit-sync.timer syncbit-sync-intraday.timer
+or, one instance per person: syncbit profile add NAME --system, then
+  systemctl enable --now syncbit-sync@NAME.timer syncbit-sync-intraday@NAME.timer
 NEXT
 fi

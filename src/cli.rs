@@ -6,6 +6,10 @@ use clap::{Args, Parser, Subcommand};
 /// table. `syncbit --help` and the ENVIRONMENT section of the man pages are made from it.
 pub const ENVIRONMENT: &[(&str, &str)] = &[
     (
+        "SYNCBIT_PROFILE",
+        "the profile to run as (like --profile): loads its env file and uses its state folder",
+    ),
+    (
         "SYNCBIT_SOURCE",
         "google-health or fitbit-web-api [default: fitbit-web-api when FITBIT_CLIENT_ID is set \
          and GOOGLE_CLIENT_ID is not, else google-health]",
@@ -56,6 +60,11 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "import URL or base URL of VictoriaMetrics (secret)",
     ),
     (
+        "VICTORIA_TENANT",
+        "cluster tenant <accountID>[:<projectID>]: VICTORIA_ENDPOINT is then the vminsert base URL \
+         [default: none, a single-node VictoriaMetrics]",
+    ),
+    (
         "VICTORIA_USER, VICTORIA_PASSWORD",
         "HTTP basic auth for VictoriaMetrics (secrets)",
     ),
@@ -70,6 +79,11 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "FITBIT_USER_ID",
         "value of the user label [default: default]",
+    ),
+    (
+        "SYNCBIT_ALLOW_SHARED_USER",
+        "true: this profile may share its user label on its endpoint with another profile that \
+         allows it too [default: false]",
     ),
     (
         "SYNCBIT_TIMEZONE",
@@ -156,6 +170,28 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "/etc/syncbit/credentials/<name>",
         "secrets of the system units (LoadCredential=), one file per secret, mode 0600",
+    ),
+    (
+        "~/.config/syncbit/NAME.env",
+        "the env file of profile NAME (--profile NAME, syncbit-sync@NAME.service --user), mode \
+         0600; $XDG_CONFIG_HOME/syncbit/ when set",
+    ),
+    (
+        "~/.local/state/syncbit/NAME/",
+        "the state folder (DATA_DIR) of profile NAME, mode 0700; $XDG_STATE_HOME/syncbit/ when set",
+    ),
+    (
+        "/etc/syncbit/NAME.env",
+        "the env file of system profile NAME (syncbit-sync@NAME.service); a user's own profile of \
+         the same name wins",
+    ),
+    (
+        "/var/lib/syncbit/NAME/",
+        "the state folder of system profile NAME (StateDirectory=syncbit/%i)",
+    ),
+    (
+        "/etc/syncbit/credentials/NAME/<name>",
+        "secrets of system profile NAME's units (LoadCredential=)",
     ),
 ];
 
@@ -292,6 +328,17 @@ pub struct Cli {
 /// Options of every command. Each also reads the environment variable named in its help.
 #[derive(Debug, Args)]
 pub struct Global {
+    /// Run as profile NAME: load its env file (variables already set in the environment win)
+    /// and use its state folder as DATA_DIR (see `syncbit profile`)
+    #[arg(
+        long,
+        global = true,
+        env = "SYNCBIT_PROFILE",
+        value_name = "NAME",
+        value_hint = clap::ValueHint::Other
+    )]
+    pub profile: Option<String>,
+
     /// Folder of the token file, sync_state.json and spool/ [default: $STATE_DIRECTORY, else
     /// ~/.local/state/syncbit]
     #[arg(
@@ -478,6 +525,72 @@ pub enum Command {
         after_help = "Examples:\n  syncbit auth login\n  syncbit auth login --no-browser\n  syncbit auth status --check\n  syncbit auth logout"
     )]
     Auth(AuthCommand),
+
+    /// Add, list or remove profiles: one env file and state folder per person
+    ///
+    /// A profile is a named person: NAME.env in ~/.config/syncbit/ (with --system
+    /// /etc/syncbit/) and a state folder in ~/.local/state/syncbit/NAME/ (/var/lib/syncbit/NAME/).
+    /// Run any command as the profile with `syncbit --profile NAME ...` or SYNCBIT_PROFILE=NAME;
+    /// the timers are syncbit-sync@NAME.timer and syncbit-sync-intraday@NAME.timer.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  syncbit profile add alice\n  syncbit profile add bob --endpoint http://127.0.0.1:8428 --user-label bob\n  syncbit --profile alice auth login\n  syncbit profile list\n  syncbit profile remove bob --purge"
+    )]
+    Profile(ProfileCommand),
+}
+
+/// `syncbit profile` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Create a profile: its env file (mode 0600) and state folder (mode 0700)
+    ///
+    /// The env file is the commented template of every variable with the given values filled
+    /// in: the user label as FITBIT_USER_ID (default: NAME), the endpoint as VICTORIA_ENDPOINT,
+    /// the source (--source) as SYNCBIT_SOURCE. A label that another profile already uses on
+    /// the same endpoint is refused unless --allow-shared-user.
+    #[command(
+        after_help = "Examples:\n  syncbit profile add alice\n  syncbit profile add bob --endpoint http://127.0.0.1:8428 --user-label bob\n  sudo syncbit profile add carol --system --source google-health"
+    )]
+    Add {
+        /// The profile's name: 1 to 32 of a-z, 0-9, '_' and '-', starting with a letter or digit
+        #[arg(value_name = "NAME", value_hint = clap::ValueHint::Other)]
+        name: String,
+        /// VictoriaMetrics import URL or base URL, written as VICTORIA_ENDPOINT
+        #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
+        endpoint: Option<String>,
+        /// Value of the user label, written as FITBIT_USER_ID [default: NAME]
+        #[arg(long, value_name = "LABEL", value_hint = clap::ValueHint::Other)]
+        user_label: Option<String>,
+        /// Share the user label with profiles that already use it on the same endpoint (also
+        /// written into theirs, as SYNCBIT_ALLOW_SHARED_USER=true)
+        #[arg(long)]
+        allow_shared_user: bool,
+        /// A profile of the system units: /etc/syncbit/NAME.env, state in /var/lib/syncbit/NAME
+        #[arg(long)]
+        system: bool,
+    },
+    /// Every profile (the user's, and the system's when readable), with account, label,
+    /// endpoint, last success and newest complete day
+    ///
+    /// Exits 1, with one warning per pair, when two profiles share a user label on the same
+    /// endpoint without both allowing it (SYNCBIT_ALLOW_SHARED_USER=true).
+    #[command(after_help = "Examples:\n  syncbit profile list")]
+    List,
+    /// Remove a profile's env file; its state folder stays unless --purge
+    #[command(
+        after_help = "Examples:\n  syncbit profile remove bob\n  syncbit profile remove bob --purge"
+    )]
+    Remove {
+        /// The profile's name
+        #[arg(value_name = "NAME", value_hint = clap::ValueHint::Other)]
+        name: String,
+        /// Also revoke the tokens (syncbit auth logout) and delete the state folder
+        #[arg(long)]
+        purge: bool,
+        /// The system profile (/etc/syncbit/NAME.env), also when the user has one of that name
+        #[arg(long)]
+        system: bool,
+    },
 }
 
 /// `syncbit auth` subcommands.
@@ -604,6 +717,7 @@ mod tests {
             include_str!("config/fitbit.rs"),
             include_str!("config/google.rs"),
             include_str!("config/sink.rs"),
+            include_str!("config/profile.rs"),
             include_str!("cli.rs"),
         ];
         let mut names = Vec::new();

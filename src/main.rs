@@ -14,7 +14,34 @@ fn run(cli: &Cli) -> Result<(), Exit> {
         Command::State(c) => syncbit::cmd::state::run(&cli.global, c),
         Command::Auth(c) => syncbit::cmd::auth::run(&cli.global, c),
         Command::Import(a) => syncbit::cmd::import::run(&cli.global, a),
+        Command::Profile(c) => syncbit::cmd::profile::run(&cli.global, c),
     }
+}
+
+/// The command line, with the profile of `--profile`/`SYNCBIT_PROFILE` loaded into the
+/// environment first: the flags that read variables are parsed again after it, so a profile's
+/// file acts as if its variables had been exported (those already set win).
+///
+/// Errors: exit 2 for an unknown profile or a label it shares (see `config::profile`).
+fn with_profile(cli: Cli) -> Result<Cli, Exit> {
+    let Some(name) = cli.global.profile.clone().filter(|p| !p.trim().is_empty()) else {
+        return Ok(cli);
+    };
+    // `profile add|list|remove` name their profiles themselves.
+    if matches!(cli.command, Command::Profile(_)) {
+        return Ok(cli);
+    }
+    let writes = matches!(
+        cli.command,
+        Command::Sync | Command::SyncIntraday | Command::Backfill(_) | Command::Import(_)
+    );
+    let vars = syncbit::config::profile::environment(name.trim(), &cli.global, writes)?;
+    for (k, v) in vars {
+        // SAFETY: still single-threaded: nothing has started a thread or read the environment
+        // concurrently yet.
+        unsafe { std::env::set_var(k, v) };
+    }
+    Ok(Cli::parse())
 }
 
 fn main() -> ExitCode {
@@ -25,12 +52,20 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let first = Cli::parse();
     syncbit::log::init(syncbit::config::log_level(
-        cli.global.verbose,
-        cli.global.quiet,
+        first.global.verbose,
+        first.global.quiet,
     ));
-    match run(&cli) {
+    let result = with_profile(first).and_then(|cli| {
+        // The profile may set LOG_LEVEL.
+        syncbit::log::init(syncbit::config::log_level(
+            cli.global.verbose,
+            cli.global.quiet,
+        ));
+        run(&cli)
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Try-again-later is a warning; everything else needs a person.

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod backfill;
 pub mod import;
+pub mod profile;
 pub mod state;
 pub mod sync;
 pub mod sync_intraday;

@@ -5,6 +5,7 @@
 
 pub mod fitbit;
 pub mod google;
+pub mod profile;
 pub mod sink;
 
 use chrono::NaiveDate;

@@ -18,6 +18,7 @@ mod intraday;
 mod newuser;
 mod ops;
 mod packaging;
+mod profiles;
 mod sim_selftest;
 mod support;
 mod takeout_gen_selftest;

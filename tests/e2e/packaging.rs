@@ -33,8 +33,34 @@ const SECRETS: [&str; 8] = [
     "victoria_bearer_token",
 ];
 
+/// The per-person templates (instance = profile name).
+const TEMPLATE_SERVICES: [&str; 3] = [
+    "syncbit-sync@.service",
+    "syncbit-sync-intraday@.service",
+    "syncbit-backfill@.service",
+];
+const TEMPLATE_TIMERS: [&str; 2] = ["syncbit-sync@.timer", "syncbit-sync-intraday@.timer"];
+
 fn units() -> impl Iterator<Item = &'static str> {
     SERVICES.iter().chain(TIMERS.iter()).copied()
+}
+
+fn templates() -> impl Iterator<Item = &'static str> {
+    TEMPLATE_SERVICES
+        .iter()
+        .chain(TEMPLATE_TIMERS.iter())
+        .copied()
+}
+
+/// Every unit file of `systemd/` (and, with the same names, of `systemd/user/`).
+fn shipped() -> impl Iterator<Item = &'static str> {
+    units().chain(templates())
+}
+
+/// A template's file name for instance `alice` (`syncbit-sync@.service` →
+/// `syncbit-sync@alice.service`), as systemd loads an instance.
+fn instance(template: &str) -> String {
+    template.replacen("@.", "@alice.", 1)
 }
 
 fn read(rel: &str) -> String {
@@ -106,15 +132,16 @@ fn man_tree(dir: &Path) -> PathBuf {
 
 /// Copies `names` from `src` into a temp dir with `/usr/bin/syncbit` replaced by the built
 /// binary (verify wants ExecStart to exist).
-fn copies(src: &str, names: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
+/// Each file is saved under the name given with it (a template as an instance).
+fn copies_as(src: &str, names: &[(&str, String)]) -> (tempfile::TempDir, Vec<PathBuf>) {
     let tmp = tempfile::tempdir().unwrap();
     let units = tmp.path().join("units");
     std::fs::create_dir_all(&units).unwrap();
     let bin = env!("CARGO_BIN_EXE_syncbit");
     let mut paths = Vec::new();
-    for n in names {
+    for (n, to) in names {
         let text = read(&format!("{src}/{n}")).replace("/usr/bin/syncbit", bin);
-        let p = units.join(n);
+        let p = units.join(to);
         std::fs::write(&p, text).unwrap();
         paths.push(p);
     }
@@ -123,7 +150,13 @@ fn copies(src: &str, names: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
 
 /// `systemd-analyze [--user] verify` of copies of `names`: its exit status and output.
 fn verify(src: &str, names: &[&str], user: bool) -> (bool, String) {
-    let (tmp, paths) = copies(src, names);
+    let pairs: Vec<(&str, String)> = names.iter().map(|n| (*n, n.to_string())).collect();
+    verify_as(src, &pairs, user)
+}
+
+/// [`verify`] of copies saved under other names (templates as instances).
+fn verify_as(src: &str, names: &[(&str, String)], user: bool) -> (bool, String) {
+    let (tmp, paths) = copies_as(src, names);
     let mut c = systemd_analyze();
     if user {
         let rt = tmp.path().join("runtime");
@@ -164,8 +197,22 @@ fn packaging_systemd_units_verify_clean() {
         ok && out.trim().is_empty(),
         "systemd-analyze --user verify systemd/user/*:\n{out}"
     );
+    // Every template, as an instance (a template itself cannot be loaded), in both flavours.
+    let instances: Vec<(&str, String)> = templates().map(|t| (t, instance(t))).collect();
+    let (ok, out) = verify_as("systemd", &instances, false);
+    assert!(
+        ok && out.trim().is_empty(),
+        "systemd-analyze verify systemd/*@alice.*:\n{out}"
+    );
+    let (ok, out) = verify_as("systemd/user", &instances, true);
+    assert!(
+        ok && out.trim().is_empty(),
+        "systemd-analyze --user verify systemd/user/*@alice.*:\n{out}"
+    );
     // systemd's own exposure score of the system services: at most 2.0 of 10 ("OK").
-    let (_tmp, paths) = copies("systemd", &SERVICES);
+    let mut services: Vec<(&str, String)> = SERVICES.iter().map(|n| (*n, n.to_string())).collect();
+    services.extend(TEMPLATE_SERVICES.iter().map(|t| (*t, instance(t))));
+    let (_tmp, paths) = copies_as("systemd", &services);
     for p in paths {
         let o = systemd_analyze()
             .args(["security", "--offline=yes", "--threshold=20", "--no-pager"])
@@ -193,11 +240,22 @@ fn packaging_systemd_units_hardening_and_exit_codes() {
         .collect();
     let mut listed = listed;
     listed.sort();
-    let mut expected: Vec<String> = units().map(String::from).collect();
+    let mut expected: Vec<String> = shipped().map(String::from).collect();
     expected.sort();
     assert_eq!(listed, expected, "files in systemd/");
 
-    for (name, sub) in SERVICES.iter().zip(["sync", "sync-intraday", "backfill"]) {
+    let subs = ["sync", "sync-intraday", "backfill"];
+    let services = SERVICES
+        .iter()
+        .zip(subs)
+        .map(|(n, s)| (*n, s, false))
+        .chain(
+            TEMPLATE_SERVICES
+                .iter()
+                .zip(subs)
+                .map(|(n, s)| (*n, s, true)),
+        );
+    for (name, sub, template) in services {
         for user in [false, true] {
             let rel = if user {
                 format!("systemd/user/{name}")
@@ -211,10 +269,18 @@ fn packaging_systemd_units_hardening_and_exit_codes() {
                 v[0].to_string()
             };
             assert_eq!(one("Type"), "oneshot", "{rel}");
-            assert_eq!(one("ExecStart"), format!("/usr/bin/syncbit {sub}"), "{rel}");
+            // The user flavour runs as the profile, so a shared label stops it (the dynamic
+            // user of the system units cannot read /etc/syncbit: systemd hands it the file).
+            let exec = if template && user {
+                format!("/usr/bin/syncbit --profile %i {sub}")
+            } else {
+                format!("/usr/bin/syncbit {sub}")
+            };
+            assert_eq!(one("ExecStart"), exec, "{rel}");
             // 75 is "try again later"; 1, 2, 69 and 77 must fail the unit.
             assert_eq!(one("SuccessExitStatus"), "75 143", "{rel}");
-            assert_eq!(one("StateDirectory"), "syncbit", "{rel}");
+            let state = if template { "syncbit/%i" } else { "syncbit" };
+            assert_eq!(one("StateDirectory"), state, "{rel}");
             assert_eq!(one("NoNewPrivileges"), "yes", "{rel}");
             assert_eq!(
                 one("RestrictAddressFamilies"),
@@ -227,7 +293,13 @@ fn packaging_systemd_units_hardening_and_exit_codes() {
             );
             assert!(!values(&d, "Restart").iter().any(|v| *v != "no"), "{rel}");
             if user {
-                assert_eq!(one("EnvironmentFile"), "-%E/syncbit/syncbit.env", "{rel}");
+                // %E is $XDG_CONFIG_HOME (default ~/.config), where `syncbit profile add` writes.
+                let env = if template {
+                    "%E/syncbit/%i.env"
+                } else {
+                    "-%E/syncbit/syncbit.env"
+                };
+                assert_eq!(one("EnvironmentFile"), env, "{rel}");
                 // Options a user manager cannot honour without privileges stay out.
                 for k in [
                     "DynamicUser",
@@ -245,7 +317,13 @@ fn packaging_systemd_units_hardening_and_exit_codes() {
                     );
                 }
             } else {
-                assert_eq!(one("EnvironmentFile"), "-/etc/syncbit/syncbit.env", "{rel}");
+                // A template's env file is the profile: without it the unit does not start.
+                let env = if template {
+                    "/etc/syncbit/%i.env"
+                } else {
+                    "-/etc/syncbit/syncbit.env"
+                };
+                assert_eq!(one("EnvironmentFile"), env, "{rel}");
                 for (k, v) in [
                     ("DynamicUser", "yes"),
                     ("ProtectSystem", "strict"),
@@ -259,9 +337,14 @@ fn packaging_systemd_units_hardening_and_exit_codes() {
                 }
                 let load = values(&d, "LoadCredential");
                 let set = values(&d, "SetCredential");
+                let creds = if template {
+                    "/etc/syncbit/credentials/%i"
+                } else {
+                    "/etc/syncbit/credentials"
+                };
                 for s in SECRETS {
                     assert!(
-                        load.contains(&format!("{s}:/etc/syncbit/credentials/{s}").as_str()),
+                        load.contains(&format!("{s}:{creds}/{s}").as_str()),
                         "{rel}: LoadCredential for {s}"
                     );
                     // The blank default keeps a missing credential file from failing the start.
@@ -277,6 +360,8 @@ fn packaging_systemd_units_hardening_and_exit_codes() {
     for (name, minutes) in [
         ("syncbit-sync.timer", 15i64),
         ("syncbit-sync-intraday.timer", 60),
+        ("syncbit-sync@.timer", 15),
+        ("syncbit-sync-intraday@.timer", 60),
     ] {
         for rel in [format!("systemd/{name}"), format!("systemd/user/{name}")] {
             let d = directives(&read(&rel));
@@ -573,6 +658,10 @@ fn packaging_completions_and_man_pages_are_fresh() {
         "man/syncbit-auth-login.1",
         "man/syncbit-auth-status.1",
         "man/syncbit-auth-logout.1",
+        "man/syncbit-profile.1",
+        "man/syncbit-profile-add.1",
+        "man/syncbit-profile-list.1",
+        "man/syncbit-profile-remove.1",
     ] {
         assert!(want.contains_key(page), "{page} is not generated");
     }
@@ -704,7 +793,7 @@ fn packaging_help_global_options_heading_and_examples() {
     }
     let mut all = Vec::new();
     paths(&syncbit::cli::Cli::command(), Vec::new(), &mut all);
-    assert_eq!(all.len(), 12, "{all:?}");
+    assert_eq!(all.len(), 16, "{all:?}");
     for path in &all {
         for flag in ["-h", "--help"] {
             let o = crate::support::syncbit()
@@ -1088,7 +1177,7 @@ fn packaging_install_into_destdir() {
     ] {
         want.push((format!("usr/share/doc/syncbit/{doc}"), 0o644));
     }
-    for u in units() {
+    for u in shipped() {
         want.push((format!("usr/lib/systemd/system/{u}"), 0o644));
         want.push((format!("usr/lib/systemd/user/{u}"), 0o644));
     }
@@ -1109,7 +1198,7 @@ fn packaging_install_into_destdir() {
         .unwrap();
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("syncbit "));
     // Units point at $PREFIX/bin/syncbit; everything else is as committed.
-    for u in units() {
+    for u in shipped() {
         for (src, dst) in [
             (
                 format!("systemd/{u}"),
@@ -1171,6 +1260,13 @@ fn packaging_install_into_destdir() {
     assert!(
         user.contains("\nExecStart=/usr/local/bin/syncbit backfill\n"),
         "{user}"
+    );
+    let template =
+        std::fs::read_to_string(dest2.join("usr/local/lib/systemd/user/syncbit-backfill@.service"))
+            .unwrap();
+    assert!(
+        template.contains("\nExecStart=/usr/local/bin/syncbit --profile %i backfill\n"),
+        "{template}"
     );
     assert!(dest2.join("usr/local/bin/syncbit").is_file());
     assert!(dest2.join("usr/local/share/man/man1/syncbit.1").is_file());
