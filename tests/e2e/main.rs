@@ -3,6 +3,7 @@
 
 mod auth;
 mod backfill;
+mod binding;
 mod boundary;
 mod completeness;
 mod continuity;
