@@ -22,3 +22,4 @@ mod packaging;
 mod sim_selftest;
 mod support;
 mod takeout_gen_selftest;
+mod vmauth;
