@@ -22,4 +22,5 @@ mod packaging;
 mod sim_selftest;
 mod support;
 mod takeout_gen_selftest;
+mod vmagent;
 mod vmauth;
