@@ -69,7 +69,7 @@ struct Login {
 enum AfterLogin {
     Nothing,
     /// `--rebind`: the state starts over.
-    StartOver(StateFile),
+    StartOver(Box<StateFile>),
 }
 
 /// Compare the account of the new tokens with the directory's binding, before they are
@@ -110,8 +110,8 @@ fn check_login(
                 owner.map(|o| o.id.as_str()).unwrap_or_default()
             ),
         )),
-        Some(Binding::Foreign(..)) => Ok(AfterLogin::StartOver(sf)),
-        _ if rebind && unbound_with_progress => Ok(AfterLogin::StartOver(sf)),
+        Some(Binding::Foreign(..)) => Ok(AfterLogin::StartOver(Box::new(sf))),
+        _ if rebind && unbound_with_progress => Ok(AfterLogin::StartOver(Box::new(sf))),
         _ => Ok(AfterLogin::Nothing),
     }
 }
@@ -154,7 +154,7 @@ fn start_over(cfg: &Config, mut sf: StateFile) -> Result<(), Exit> {
 fn finish_login(cfg: &Config, after: AfterLogin) -> Result<(), Exit> {
     match after {
         AfterLogin::Nothing => Ok(()),
-        AfterLogin::StartOver(sf) => start_over(cfg, sf),
+        AfterLogin::StartOver(sf) => start_over(cfg, *sf),
     }
 }
 

@@ -19,6 +19,7 @@ mod intraday;
 mod newuser;
 mod ops;
 mod packaging;
+mod scale;
 mod sim_selftest;
 mod support;
 mod takeout_gen_selftest;

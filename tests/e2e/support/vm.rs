@@ -165,6 +165,11 @@ impl Vm {
         std::fs::read_to_string(self.dir.join("vm.log")).unwrap_or_default()
     }
 
+    /// `-storageDataPath`, to measure what the data takes on disk.
+    pub fn storage_path(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
