@@ -192,7 +192,7 @@ mod tests {
             r#"cannot find the provided auth token "(credentials)" in config"#
         );
         assert_eq!(
-            redact_schemes("Bearer abc.def and Basic … x"),
+            redact_schemes("Bearer eyJabc.def and Basic … x"),
             "(credentials) and (credentials) x"
         );
         assert_eq!(redact_schemes("Basic auth needed"), "Basic auth needed");
