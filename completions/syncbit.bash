@@ -391,7 +391,7 @@ _syncbit() {
             return 0
             ;;
         syncbit__subcmd__auth__subcmd__login)
-            opts="-v -q -h --no-browser --timeout --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
+            opts="-v -q -h --no-browser --rebind --timeout --profile --data-dir --verbose --quiet --dry-run --victoria-endpoint --user-id --timezone --api-base-url --source --include-today --intraday-detail-level --intraday-heart-rate-detail --intraday-resources --lock-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

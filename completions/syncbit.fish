@@ -284,6 +284,7 @@ complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_su
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l intraday-resources -d 'Comma list of steps,calories,distance,elevation,floors,heart_rate [default: steps,calories,distance,heart_rate]' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l lock-timeout -d 'Seconds to wait for another syncbit run on the same DATA_DIR to finish' -r -f
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Do not listen for the redirect or open a browser; read the redirected URL from stdin'
+complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l rebind -d 'Accept tokens of another account than the one this data directory belongs to: forgets the binding and all progress (data in VictoriaMetrics stays)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'More output (-v: debug)'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Only warnings and errors'
 complete -c syncbit -n "__fish_syncbit_using_subcommand auth; and __fish_seen_subcommand_from login" -l dry-run -d 'Fetch and format, print the Prometheus text to stdout, push nothing, leave state untouched'

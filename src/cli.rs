@@ -602,11 +602,20 @@ pub enum AuthCommand {
     /// back: Google Health API http://127.0.0.1:<free port> (or GOOGLE_REDIRECT_URI), Fitbit
     /// Web API FITBIT_REDIRECT_URI. With --no-browser, open the URL on any device and paste the
     /// address you are redirected to (or just the code) here.
-    #[command(after_help = "Examples:\n  syncbit auth login\n  syncbit auth login --no-browser")]
+    ///
+    /// A data directory belongs to the account of its first run: a login with another account
+    /// is refused (exit 77, the old tokens stay) unless --rebind.
+    #[command(
+        after_help = "Examples:\n  syncbit auth login\n  syncbit auth login --no-browser\n  syncbit auth login --rebind   # this directory now serves another account"
+    )]
     Login {
         /// Do not listen for the redirect or open a browser; read the redirected URL from stdin
         #[arg(long)]
         no_browser: bool,
+        /// Accept tokens of another account than the one this data directory belongs to:
+        /// forgets the binding and all progress (data in VictoriaMetrics stays)
+        #[arg(long)]
+        rebind: bool,
         /// Seconds to wait for the authorization
         #[arg(long, default_value_t = 300, value_name = "SECONDS", value_hint = clap::ValueHint::Other)]
         timeout: u64,

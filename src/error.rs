@@ -56,7 +56,8 @@ Exit codes:
   2   bad command line or configuration (nothing was sent); import: not an account export
   69  the Fitbit Web API is gone (HTTP 410; it was shut down on 2026-11-02)
   75  try again later (rate limit spent, API failing, another run holds the lock); state is saved
-  77  authorization needed (no token file, or the refresh token was refused)
+  77  authorization needed (no token file, the refresh token was refused, or the tokens
+      belong to another account than the data directory: nothing was written)
   130 interrupted (SIGINT, Ctrl-C): what was fetched is written, progress saved
   143 terminated (SIGTERM, e.g. systemctl stop): likewise"
     };

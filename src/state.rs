@@ -107,6 +107,14 @@ pub struct State {
     /// The source that reported the cached zone and first day (absent: the Fitbit Web API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_source: Option<String>,
+    /// The account this directory belongs to: the source's stable id of it (the Google Health
+    /// API's `healthUserId`, the Fitbit Web API's encoded user id), recorded by the first
+    /// successful authorized run. A run with another account's tokens is refused (exit 77).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The source whose id [`State::account_id`] is (ids of two sources are not comparable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id_source: Option<String>,
     /// What the Fitbit Web API source has written, at the top level where format 2 kept it.
     #[serde(flatten)]
     pub fitbit: Book,
@@ -342,7 +350,58 @@ fn migrate(value: serde_json::Value, path: &Path) -> Result<State, String> {
     Ok(st)
 }
 
+/// How the tokens' account relates to the directory's binding.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Binding {
+    /// Not bound yet (a new directory, or one from a syncbit before bindings).
+    Unbound,
+    /// Bound to this account.
+    Same,
+    /// Bound to this account under another source's id (a switch of sources): the binding
+    /// moves to this source's id.
+    Moved,
+    /// Bound to another account: `(source id, account id)` of the binding.
+    Foreign(String, String),
+}
+
 impl State {
+    /// Compare the account the tokens of `source` belong to with the binding.
+    pub fn binding(&self, source: &str, owner: &crate::source::Owner) -> Binding {
+        let Some(bound) = self.account_id.as_deref() else {
+            return Binding::Unbound;
+        };
+        let bound_source = self.account_id_source.as_deref().unwrap_or(source);
+        let foreign = || Binding::Foreign(bound_source.to_string(), bound.to_string());
+        if bound_source == source {
+            return if owner.id == bound {
+                Binding::Same
+            } else {
+                foreign()
+            };
+        }
+        // Ids of two sources compare only when the answer named the account's id at the
+        // bound source; an account without one there is not the bound account.
+        match &owner.also {
+            Some((src, id)) if *src == bound_source && id == bound => Binding::Moved,
+            _ => foreign(),
+        }
+    }
+
+    /// Bind the directory to the account `owner` of `source`.
+    pub fn bind(&mut self, source: &str, owner: &crate::source::Owner) {
+        self.account_id = Some(owner.id.clone());
+        self.account_id_source = Some(source.to_string());
+    }
+
+    /// Forget the binding and everything written for the old account (`auth login
+    /// --rebind`): books, source memos, the cached account facts.
+    pub fn start_over(&mut self) {
+        *self = State {
+            version: VERSION,
+            ..State::default()
+        };
+    }
+
     /// What `source` (a source id) has written.
     pub fn book(&self, source: &str) -> &Book {
         static EMPTY: std::sync::OnceLock<Book> = std::sync::OnceLock::new();
@@ -401,5 +460,67 @@ impl Book {
     /// Whether nothing has been written.
     pub fn is_empty(&self) -> bool {
         self.daily.is_empty() && self.intraday.is_empty() && self.daily_complete_through.is_none()
+    }
+}
+
+#[cfg(test)]
+mod binding_tests {
+    use super::*;
+    use crate::source::Owner;
+
+    fn owner(id: &str, legacy: Option<&str>) -> Owner {
+        Owner {
+            id: id.into(),
+            also: legacy.map(|l| (FITBIT, l.to_string())),
+        }
+    }
+
+    #[test]
+    fn a_binding_compares_ids_of_one_source_and_follows_a_switch_through_the_legacy_id() {
+        let mut st = State::default();
+        assert_eq!(
+            st.binding("google-health", &owner("A", None)),
+            Binding::Unbound
+        );
+        st.bind(FITBIT, &owner("FB1", None));
+        assert_eq!(st.binding(FITBIT, &owner("FB1", None)), Binding::Same);
+        assert_eq!(
+            st.binding(FITBIT, &owner("FB2", None)),
+            Binding::Foreign(FITBIT.into(), "FB1".into())
+        );
+        assert_eq!(
+            st.binding("google-health", &owner("G1", Some("FB1"))),
+            Binding::Moved
+        );
+        assert_eq!(
+            st.binding("google-health", &owner("G1", Some("FB2"))),
+            Binding::Foreign(FITBIT.into(), "FB1".into())
+        );
+        assert_eq!(
+            st.binding("google-health", &owner("G1", None)),
+            Binding::Foreign(FITBIT.into(), "FB1".into())
+        );
+        st.bind("google-health", &owner("G1", Some("FB1")));
+        assert_eq!(
+            st.binding("google-health", &owner("G1", None)),
+            Binding::Same
+        );
+    }
+
+    #[test]
+    fn the_binding_round_trips_and_an_old_state_has_none() {
+        let st: State = serde_json::from_str(r#"{"version":3}"#).unwrap();
+        assert_eq!(st.account_id, None);
+        let mut st = st;
+        st.bind("google-health", &owner("7192846153028476109", None));
+        st.book_mut("google-health")
+            .devices_written
+            .insert("d".into(), 1);
+        let back: State = serde_json::from_value(serde_json::to_value(&st).unwrap()).unwrap();
+        assert_eq!(back.account_id.as_deref(), Some("7192846153028476109"));
+        assert_eq!(back.account_id_source.as_deref(), Some("google-health"));
+        let mut back = back;
+        back.start_over();
+        assert!(back.account_id.is_none() && back.sources.is_empty() && back.version == VERSION);
     }
 }

@@ -19,20 +19,26 @@ use crate::source::fitbit::tokens::{
     OAuthClient, PROVIDER, TokenFile, TokenStore, oauth_client, refresh_error, token_file,
 };
 use crate::source::google::tokens as gt;
-use crate::source::{Family, Resource, Series, SourceError, http};
+use crate::source::{Family, Owner, Resource, Series, SourceError, http};
+use crate::state::{Binding, StateFile};
 
 /// Run an `auth` subcommand.
 pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
     match c {
         AuthCommand::Login {
             no_browser,
+            rebind,
             timeout,
         } => {
             let cfg = crate::config::load(g, needs(true))?;
-            let timeout = Duration::from_secs(*timeout);
+            let how = Login {
+                no_browser: *no_browser,
+                rebind: *rebind,
+                timeout: Duration::from_secs(*timeout),
+            };
             match &cfg.source {
-                SourceSettings::FitbitWebApi(fb) => login(&cfg, fb, *no_browser, timeout),
-                SourceSettings::GoogleHealth(gs) => google_login(&cfg, gs, *no_browser, timeout),
+                SourceSettings::FitbitWebApi(fb) => login(&cfg, fb, &how),
+                SourceSettings::GoogleHealth(gs) => google_login(&cfg, gs, &how),
             }
         }
         AuthCommand::Status { check } => {
@@ -49,6 +55,106 @@ pub fn run(g: &Global, c: &AuthCommand) -> Result<(), Exit> {
                 SourceSettings::GoogleHealth(gs) => google_logout(&cfg, gs),
             }
         }
+    }
+}
+
+/// How `auth login` was asked to run.
+struct Login {
+    no_browser: bool,
+    rebind: bool,
+    timeout: Duration,
+}
+
+/// What a login does to the state once its tokens are saved.
+enum AfterLogin {
+    Nothing,
+    /// `--rebind`: the state starts over.
+    StartOver(Box<StateFile>),
+}
+
+/// Compare the account of the new tokens with the directory's binding, before they are
+/// saved.
+///
+/// A login as another account is refused with exit 77, as a run with those tokens would be:
+/// the directory still needs the tokens of its own account, and the old token file is kept.
+/// The new grant is not revoked: it may be the one the other account's own directory uses.
+///
+/// Errors: exit 77 for another account without `--rebind`; exit 1 when the state cannot be
+/// read.
+fn check_login(
+    cfg: &Config,
+    source: &str,
+    owner: Option<&Owner>,
+    rebind: bool,
+) -> Result<AfterLogin, Exit> {
+    let sf = StateFile::load(&cfg.run.data_dir).map_err(Exit::failure)?;
+    let binding = owner.map(|o| sf.state.binding(source, o));
+    let unbound_with_progress = sf.state.account_id.is_none() && !is_blank(&sf.state);
+    match binding {
+        Some(Binding::Same | Binding::Moved) => {
+            if rebind {
+                eprintln!(
+                    "This data directory already belongs to this account; --rebind forgets nothing"
+                );
+            }
+            Ok(AfterLogin::Nothing)
+        }
+        Some(Binding::Foreign(bound_source, bound)) if !rebind => Err(Exit::new(
+            NOPERM,
+            format!(
+                "{} belongs to {bound_source} account {bound}, but this login is account {}; the new tokens were \
+                 not saved (the old ones stay)\nuse another data directory (--data-dir or a profile) for it, or \
+                 `syncbit auth login --rebind` to start this directory over for it (forgets its progress; data in \
+                 VictoriaMetrics stays)",
+                cfg.run.data_dir.display(),
+                owner.map(|o| o.id.as_str()).unwrap_or_default()
+            ),
+        )),
+        Some(Binding::Foreign(..)) => Ok(AfterLogin::StartOver(Box::new(sf))),
+        _ if rebind && unbound_with_progress => Ok(AfterLogin::StartOver(Box::new(sf))),
+        _ => Ok(AfterLogin::Nothing),
+    }
+}
+
+/// Whether a state holds nothing of any account.
+fn is_blank(st: &crate::state::State) -> bool {
+    st.books()
+        .all(|(_, b)| b.is_empty() && b.files.is_empty() && b.days.is_empty())
+        && st.quota.is_empty()
+}
+
+/// `--rebind`: forget the old account's binding, progress, memos and the journal it left
+/// (its data never reaches VictoriaMetrics then, which the warning says).
+fn start_over(cfg: &Config, mut sf: StateFile) -> Result<(), Exit> {
+    let journal = crate::engine::journal::Journal::new(&cfg.run.data_dir, String::new());
+    let pending = journal.pending();
+    if !pending.is_empty() {
+        crate::warn!(
+            "discarding {} of the old account in {} that never reached VictoriaMetrics",
+            crate::engine::progress::count(pending.len() as u64, "fetched batch"),
+            journal.dir().display()
+        );
+    }
+    for (p, _) in pending {
+        remove(&p)?;
+    }
+    sf.state.start_over();
+    sf.save()
+        .map_err(|e| Exit::failure(format!("cannot write {}: {e}", sf.path.display())))?;
+    // The backup holds the old account's progress and binding; a damaged state must not fall
+    // back to it.
+    remove(&crate::state::backup_path(&sf.path))?;
+    eprintln!(
+        "Started {} over for the new account: binding and progress forgotten (data in VictoriaMetrics stays)",
+        cfg.run.data_dir.display()
+    );
+    Ok(())
+}
+
+fn finish_login(cfg: &Config, after: AfterLogin) -> Result<(), Exit> {
+    match after {
+        AfterLogin::Nothing => Ok(()),
+        AfterLogin::StartOver(sf) => start_over(cfg, *sf),
     }
 }
 
@@ -317,12 +423,8 @@ fn locked_data_dir(cfg: &Config) -> Result<crate::fsutil::RunLock, Exit> {
     lock_dir(dir, cfg.run.lock_timeout)
 }
 
-fn login(
-    cfg: &Config,
-    fb: &FitbitSettings,
-    no_browser: bool,
-    timeout: Duration,
-) -> Result<(), Exit> {
+fn login(cfg: &Config, fb: &FitbitSettings, how: &Login) -> Result<(), Exit> {
+    let (no_browser, timeout) = (how.no_browser, how.timeout);
     let _lock = locked_data_dir(cfg)?;
     let settings = OAuthClient::from_settings(fb);
     let client = oauth_client(&settings).map_err(src_exit)?;
@@ -352,11 +454,17 @@ fn login(
             other => src_exit(other),
         })?;
     let tokens = token_file(&resp, None);
+    let owner = (!tokens.user_id.is_empty()).then(|| Owner {
+        id: tokens.user_id.clone(),
+        also: None,
+    });
+    let after = check_login(cfg, crate::source::fitbit::ID, owner.as_ref(), how.rebind)?;
     let store = TokenStore {
         path: fb.token_file.clone(),
         tokens: tokens.clone(),
     };
     store.save(&tokens).map_err(src_exit)?;
+    finish_login(cfg, after)?;
     eprintln!(
         "Authorized Fitbit user {}; tokens saved to {}",
         if tokens.user_id.is_empty() {
@@ -514,12 +622,8 @@ fn google_redirect(gs: &GoogleSettings, listen_too: bool) -> Result<(String, Lis
     Ok((uri, listen_too.then(|| (listener, "/".to_string()))))
 }
 
-fn google_login(
-    cfg: &Config,
-    gs: &GoogleSettings,
-    no_browser: bool,
-    timeout: Duration,
-) -> Result<(), Exit> {
+fn google_login(cfg: &Config, gs: &GoogleSettings, how: &Login) -> Result<(), Exit> {
+    let (no_browser, timeout) = (how.no_browser, how.timeout);
     let _lock = locked_data_dir(cfg)?;
     let (redirect_uri, listening) = google_redirect(gs, !no_browser)?;
     let client = gt::oauth_client(gs).map_err(src_exit)?.set_redirect_uri(
@@ -560,17 +664,52 @@ fn google_login(
              https://myaccount.google.com/connections and run `syncbit auth login` again",
         ));
     }
+    let mut tokens = tokens;
+    let owner = google_owner(gs, &tokens);
+    if let Some(o) = &owner {
+        tokens.set_owner(o);
+    }
+    let after = check_login(cfg, crate::source::google::ID, owner.as_ref(), how.rebind)?;
     let store = gt::TokenStore {
         path: gs.token_file.clone(),
         tokens: tokens.clone(),
     };
     store.save(&tokens).map_err(src_exit)?;
+    finish_login(cfg, after)?;
     eprintln!(
-        "Authorized with Google; tokens saved to {}",
+        "Authorized with Google{}; tokens saved to {}",
+        owner
+            .as_ref()
+            .map(|o| format!(" (Google Health user {})", o.id))
+            .unwrap_or_default(),
         store.path.display()
     );
     warn_missing(&tokens.granted());
     Ok(())
+}
+
+/// The account of freshly issued tokens (`users/me/identity`, one request), kept in the
+/// token file so that runs check the binding without a request. `None` (with a warning) when
+/// the API does not say: the next run asks again, and refuses another account's tokens then.
+fn google_owner(gs: &GoogleSettings, tokens: &gt::TokenFile) -> Option<Owner> {
+    // Never the real token file: a refresh there would first read the old account's tokens.
+    let scratch = gs.token_file.with_extension("json.login");
+    let mut settings = gs.clone();
+    settings.token_file = scratch.clone();
+    let mut source = crate::source::google::GoogleSource::new(&settings, http::agent());
+    source.client.preload(gt::TokenStore {
+        path: scratch.clone(),
+        tokens: tokens.clone(),
+    });
+    let owner = crate::source::Source::owner(&mut source);
+    let _ = std::fs::remove_file(&scratch);
+    match owner {
+        Ok(o) => o,
+        Err(e) => {
+            crate::warn!("{e}; the account of the new tokens is checked at the next run");
+            None
+        }
+    }
 }
 
 fn google_status(cfg: &Config, gs: &GoogleSettings, check: bool) -> Result<(), Exit> {

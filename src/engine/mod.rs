@@ -560,12 +560,22 @@ impl Engine {
         let mut e = Engine::assemble(run, source, sink)?;
         // Pushing what an earlier run fetched needs no request, so a saved pause does not
         // keep it waiting.
+        //
+        // It comes before the account binding is checked, on purpose: every journal file was
+        // written by a run of this directory after its own check passed (or, in a directory
+        // not bound yet, by the run whose account binds it next), so it holds the bound
+        // account's data, formatted with this directory's `user` label. Pushing it with
+        // another account's tokens present sends no request with them and writes nothing of
+        // theirs; holding it back would only delay the bound account's data.
         if !e.opts.dry_run {
             e.replay()?;
         }
         e.source.ready().map_err(Exit::from)?;
-        if let Err(err) = e.prepare() {
-            return Err(e.fail(err));
+        match e.prepare() {
+            Ok(()) => {}
+            Err(Stop::Source(err)) => return Err(e.fail(err)),
+            // A foreign account: returned without saving, so the state stays as it was.
+            Err(Stop::Exit(err)) => return Err(err),
         }
         Ok(e)
     }
@@ -646,7 +656,72 @@ impl Engine {
         self.source.as_ref()
     }
 
-    fn prepare(&mut self) -> Result<(), SourceError> {
+    /// Check that the tokens belong to the directory's account before anything else is
+    /// asked, or bind a directory that is not bound yet (saved with the run's first save).
+    ///
+    /// Every run asks the source, because tokens can be swapped between two runs while the
+    /// cached account facts are a day old; the API sources answer from their token file,
+    /// without a request, when it carries the id.
+    ///
+    /// Errors: `Stop::Exit` 77 for another account's tokens, 1 when a bound directory's
+    /// tokens cannot be told apart (nothing may be written then); the source's errors.
+    fn check_binding(&mut self) -> Result<(), Stop> {
+        use crate::state::Binding;
+        let id = self.source.id();
+        let owner = self.source.owner()?;
+        let st = &mut self.state.state;
+        let Some(owner) = owner else {
+            if let Some(bound) = &st.account_id {
+                return Err(Stop::Exit(Exit::failure(format!(
+                    "{} did not say which account the tokens belong to, and {} belongs to account {bound}; \
+                     nothing was written, the next run tries again",
+                    self.source.name(),
+                    self.opts.data_dir.display()
+                ))));
+            }
+            return Ok(());
+        };
+        match st.binding(id, &owner) {
+            Binding::Same => {}
+            Binding::Unbound | Binding::Moved if self.opts.dry_run => {}
+            Binding::Unbound => {
+                crate::info!(
+                    "{} now belongs to {id} account {}",
+                    self.opts.data_dir.display(),
+                    owner.id
+                );
+                st.bind(id, &owner);
+            }
+            Binding::Moved => {
+                crate::info!(
+                    "{} account {} is the account this directory belongs to; the binding now uses its {id} id",
+                    st.account_id_source.as_deref().unwrap_or(id),
+                    st.account_id.as_deref().unwrap_or_default()
+                );
+                st.bind(id, &owner);
+            }
+            Binding::Foreign(bound_source, bound) => {
+                return Err(Stop::Exit(Exit::new(
+                    crate::error::NOPERM,
+                    format!(
+                        "the tokens belong to {id} account {}, but {} belongs to {bound_source} account {bound}; \
+                         nothing was written\nuse this account's own data directory (or profile), log in here \
+                         with account {bound} (`syncbit auth login`), or start this directory over for the new \
+                         account with `syncbit auth login --rebind` (forgets its progress)",
+                        owner.id,
+                        self.opts.data_dir.display()
+                    ),
+                )));
+            }
+        }
+        if !self.opts.dry_run {
+            self.source.keep_owner();
+        }
+        Ok(())
+    }
+
+    fn prepare(&mut self) -> Result<(), Stop> {
+        self.check_binding()?;
         let st = &mut self.state.state;
         let fresh = st.account_from(self.source.id())
             && st
@@ -672,7 +747,7 @@ impl Engine {
                 Err(SourceError::Forbidden(m)) if self.opts.timezone.is_some() => {
                     crate::warn!("{m}; using SYNCBIT_TIMEZONE without the account's first day");
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
         self.facts.first_day = st.member_since;
@@ -726,7 +801,7 @@ impl Engine {
                     "{m}; without the device's last sync time a day counts as complete one day after it ends"
                 );
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         if self.facts.last_sync_ms.is_none() {
             crate::debug!("no device reported a last sync time");

@@ -86,16 +86,21 @@ impl Victoria {
     fn message(&self, f: Failure) -> PushError {
         match f {
             Failure::Status(a) => {
-                let hint = match (a.status, &self.auth) {
-                    (401 | 403, Auth::Basic(..)) => " (check VICTORIA_USER / VICTORIA_PASSWORD)",
-                    (401 | 403, Auth::Bearer(_)) => " (check VICTORIA_BEARER_TOKEN)",
-                    (401 | 403, Auth::None) => {
+                let text = a.text();
+                // vmauth answers unknown credentials 400 "cannot find the provided auth token".
+                let refused = matches!(a.status, 401 | 403)
+                    || (a.status == 400 && text.contains("auth token"));
+                let hint = match (refused, &self.auth) {
+                    (true, Auth::Basic(..)) => " (check VICTORIA_USER / VICTORIA_PASSWORD)",
+                    (true, Auth::Bearer(_)) => " (check VICTORIA_BEARER_TOKEN)",
+                    (true, Auth::None) => {
                         " (it wants credentials: set VICTORIA_USER and VICTORIA_PASSWORD, or VICTORIA_BEARER_TOKEN)"
                     }
                     _ => "",
                 };
-                // Proxies echo the credentials they refused (vmauth does): never show them.
-                let mut text = a.text();
+                // Proxies echo the credentials they refused (vmauth 1.79 quotes the whole
+                // `Basic …` header): never show them, ours or any other scheme's token.
+                let mut text = text;
                 match &self.auth {
                     Auth::Basic(u, p) => {
                         text = text.replace(http::basic(u, p).trim_start_matches("Basic "), "…");
@@ -104,6 +109,7 @@ impl Victoria {
                     Auth::Bearer(t) => text = text.replace(t.as_str(), "…"),
                     Auth::None => {}
                 }
+                let text = redact_schemes(&text);
                 PushError(format!(
                     "VictoriaMetrics at {} answered {}{hint}: {}",
                     self.shown,
@@ -116,6 +122,35 @@ impl Victoria {
                 self.shown
             )),
         }
+    }
+}
+
+/// `Basic <token>` and `Bearer <token>` in a proxy's answer, each replaced by
+/// `(credentials)`, whatever the token (8 characters or more, or padded).
+fn redact_schemes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let found = ["Basic ", "Bearer "]
+            .iter()
+            .filter_map(|w| rest.find(w).map(|i| (i, w.len())))
+            .min();
+        let Some((i, n)) = found else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..i]);
+        let after = &rest[i + n..];
+        let token = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=-._~…".contains(c)))
+            .unwrap_or(after.len());
+        // Shorter words are prose ("Basic auth required"); our own token went before.
+        if after[..token].chars().count() < 8 && !after[..token].contains(['=', '…']) {
+            out.push_str(&rest[i..i + n + token]);
+        } else {
+            out.push_str("(credentials)");
+        }
+        rest = &after[token..];
     }
 }
 
@@ -141,5 +176,29 @@ impl Sink for Victoria {
             .run(&what, || self.post(body))
             .1
             .map_err(|f| self.message(f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_in_a_proxy_answer_are_redacted_whatever_they_are() {
+        assert_eq!(
+            redact_schemes(
+                r#"cannot find the provided auth token "Basic YWxpY2U6d3Jvbmc=" in config"#
+            ),
+            r#"cannot find the provided auth token "(credentials)" in config"#
+        );
+        assert_eq!(
+            redact_schemes("Bearer eyJabc.def and Basic … x"),
+            "(credentials) and (credentials) x"
+        );
+        assert_eq!(redact_schemes("Basic auth needed"), "Basic auth needed");
+        assert_eq!(
+            redact_schemes("no tokens: Basic  here"),
+            "no tokens: Basic  here"
+        );
     }
 }

@@ -185,6 +185,18 @@ pub struct Account {
     pub id: Option<String>,
 }
 
+/// Whose tokens a source holds: the source's stable id of the account, and the same
+/// account's id at another source when the answer tells it (the Google Health API's
+/// `legacyUserId` is the Fitbit Web API's encoded id), so a binding survives a switch of
+/// sources.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// The account's id at this source.
+    pub id: String,
+    /// (source id, the account's id there).
+    pub also: Option<(&'static str, String)>,
+}
+
 /// One paired device.
 #[derive(Clone, Debug)]
 pub struct Device {
@@ -390,4 +402,17 @@ pub trait Source {
     fn quota_size(&self) -> Option<u64>;
     /// Calls that reading the account and the devices costs a run, for `backfill --plan`.
     fn account_calls(&self) -> u64;
+    /// The account the tokens belong to, read on every run that makes requests (the data
+    /// directory is bound to one). A source should answer from its token file when that
+    /// carries the id, and make one cheap request otherwise. `None`: the source cannot tell
+    /// (it has no accounts, like an export).
+    ///
+    /// Errors: as for any request (a refused token is `Unauthorized`).
+    fn owner(&mut self) -> Result<Option<Owner>, SourceError> {
+        Ok(None)
+    }
+    /// The engine found [`Source::owner`] to be the directory's account: a source that had to
+    /// ask for it may now keep it with its tokens, so that later runs need no request. Never
+    /// called for a foreign account, whose token file stays as it is.
+    fn keep_owner(&mut self) {}
 }

@@ -895,9 +895,22 @@ fn auth_login_no_browser_writes_google_tokens_and_refuses_a_foreign_state() {
     assert_eq!(t["refresh_token"], env.sim.tokens().1.as_str());
     assert_eq!(mode(&env), 0o600);
     let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
+    // The account of the tokens too, so that runs check the directory's binding without a
+    // request.
     assert_eq!(
         keys,
-        ["access_token", "expires_at", "refresh_token", "scope"]
+        [
+            "access_token",
+            "expires_at",
+            "health_user_id",
+            "legacy_user_id",
+            "refresh_token",
+            "scope"
+        ]
+    );
+    assert_eq!(
+        t["health_user_id"],
+        crate::support::google_sim::HEALTH_USER_ID
     );
 
     let r = env.ok(&["auth", "status"]);

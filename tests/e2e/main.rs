@@ -3,6 +3,7 @@
 
 mod auth;
 mod backfill;
+mod binding;
 mod boundary;
 mod completeness;
 mod continuity;
@@ -19,6 +20,9 @@ mod newuser;
 mod ops;
 mod packaging;
 mod profiles;
+mod scale;
 mod sim_selftest;
 mod support;
 mod takeout_gen_selftest;
+mod vmagent;
+mod vmauth;

@@ -12,7 +12,7 @@ use crate::calendar::Calendar;
 use crate::config::fitbit::FitbitSettings;
 use crate::metrics::Metric;
 use crate::source::{
-    Account, Device, Family, Gap, Reading, Readings, Request, Resource, Series, Source,
+    Account, Device, Family, Gap, Owner, Reading, Readings, Request, Resource, Series, Source,
     SourceError, Usage,
 };
 use client::{Client, Got, HOURLY_LIMIT, Memo, effective_reserve};
@@ -435,6 +435,18 @@ impl Source for FitbitSource {
 
     fn account_calls(&self) -> u64 {
         2 // profile.json, devices.json
+    }
+
+    // The token response carries the encoded user id, and the token file keeps it: no
+    // request, except for a predecessor's file without it (then the profile's `encodedId`).
+    fn owner(&mut self) -> Result<Option<Owner>, SourceError> {
+        let id = self.client.tokens()?.tokens.user_id.clone();
+        let id = if id.is_empty() {
+            self.account()?.id
+        } else {
+            Some(id)
+        };
+        Ok(id.map(|id| Owner { id, also: None }))
     }
 
     fn quota_size(&self) -> Option<u64> {

@@ -179,7 +179,15 @@ impl Client {
         }
     }
 
-    fn store(&mut self) -> Result<&mut TokenStore, SourceError> {
+    /// Use `store` instead of reading the token file (a login's tokens before they are saved).
+    pub fn preload(&mut self, store: TokenStore) {
+        self.tokens = Some(store);
+    }
+
+    /// The token store, read from disk at the first use.
+    ///
+    /// Errors: `Unauthorized` without a usable token file, `Local` when it cannot be read.
+    pub fn store(&mut self) -> Result<&mut TokenStore, SourceError> {
         if self.tokens.is_none() {
             self.tokens = Some(TokenStore::load(&self.settings.token_file)?);
         }

@@ -22,8 +22,8 @@ use crate::calendar::Calendar;
 use crate::config::google::GoogleSettings;
 use crate::metrics::{Label, Metric, label_value};
 use crate::source::{
-    Account, Detail, Device, Family, Gap, Reading, Readings, Request, Resource, Series, Source,
-    SourceError, Usage,
+    Account, Detail, Device, Family, Gap, Owner, Reading, Readings, Request, Resource, Series,
+    Source, SourceError, Usage,
 };
 use client::{Call, Client, PACE_PER_MINUTE, QUOTA_PER_MINUTE};
 use wire::{ListPage, RollupPage, RollupPoint};
@@ -527,6 +527,10 @@ pub struct GoogleSource {
     gaps: RefCell<Vec<Gap>>,
     /// Readings of larger-cap data types fetched for a chunk of a gap, by (type, chunk).
     cache: HashMap<(Kind, NaiveDate, NaiveDate), Vec<Reading>>,
+    /// The tokens' account, once known in this run; and whether `identity` had to tell it
+    /// (then [`Source::keep_owner`] writes it into the token file).
+    owner: Option<Owner>,
+    asked: bool,
 }
 
 impl GoogleSource {
@@ -536,6 +540,8 @@ impl GoogleSource {
             client: Client::new(settings, agent),
             gaps: RefCell::new(Vec::new()),
             cache: HashMap::new(),
+            owner: None,
+            asked: false,
         }
     }
 
@@ -797,6 +803,27 @@ fn parse<'a, T: serde::Deserialize<'a>>(what: &str, body: &'a [u8]) -> Result<T,
     wire::parse(body).map_err(|m| invalid(what, &m))
 }
 
+impl GoogleSource {
+    /// `users/me/identity`: the tokens' account (any granted scope reads it).
+    fn identity(&mut self) -> Result<Option<Owner>, SourceError> {
+        let i: wire::Identity = self.json(Call {
+            path: "identity",
+            scope: None,
+            what: "identity",
+        })?;
+        let owner = i.health_user_id.filter(|s| !s.is_empty()).map(|id| Owner {
+            id,
+            also: i
+                .legacy_user_id
+                .filter(|s| !s.is_empty())
+                .map(|l| (crate::source::fitbit::ID, l)),
+        });
+        self.asked = owner.is_some();
+        self.owner.clone_from(&owner);
+        Ok(owner)
+    }
+}
+
 impl Source for GoogleSource {
     fn id(&self) -> &'static str {
         ID
@@ -839,17 +866,16 @@ impl Source for GoogleSource {
             }
             Err(e) => return Err(e),
         };
-        let id = match self.json::<wire::Identity>(Call {
-            path: "identity",
-            scope: None,
-            what: "identity",
-        }) {
-            Ok(i) => i.health_user_id,
-            Err(SourceError::Forbidden(m) | SourceError::Invalid(m)) => {
-                crate::debug!("{m}");
-                None
-            }
-            Err(e) => return Err(e),
+        let id = match &self.owner {
+            Some(o) => Some(o.id.clone()),
+            None => match self.identity() {
+                Ok(o) => o.map(|o| o.id),
+                Err(SourceError::Forbidden(m) | SourceError::Invalid(m)) => {
+                    crate::debug!("{m}");
+                    None
+                }
+                Err(e) => return Err(e),
+            },
         };
         Ok(Account {
             timezone,
@@ -1010,6 +1036,43 @@ impl Source for GoogleSource {
 
     fn account_calls(&self) -> u64 {
         4 // settings, profile, identity, pairedDevices
+    }
+
+    // The token file written by `auth login` carries the id: no request. A file from another
+    // tool or an older syncbit costs one `identity` call (one of the 300 a minute) until
+    // `keep_owner` has written it in.
+    fn owner(&mut self) -> Result<Option<Owner>, SourceError> {
+        if let Some(o) = &self.owner {
+            return Ok(Some(o.clone()));
+        }
+        if let Some(o) = self.client.store()?.tokens.owner() {
+            self.owner = Some(o.clone());
+            return Ok(Some(o));
+        }
+        match self.identity() {
+            Err(SourceError::Invalid(m) | SourceError::Forbidden(m)) => {
+                crate::debug!("{m}");
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    fn keep_owner(&mut self) {
+        let Some(o) = self.owner.clone().filter(|_| self.asked) else {
+            return;
+        };
+        self.asked = false;
+        let Ok(store) = self.client.store() else {
+            return;
+        };
+        let mut next = store.tokens.clone();
+        next.set_owner(&o);
+        // Best effort: without it the next run asks `identity` again.
+        match store.save(&next) {
+            Ok(()) => store.tokens = next,
+            Err(e) => crate::debug!("{e}"),
+        }
     }
 }
 

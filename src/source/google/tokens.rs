@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::google::GoogleSettings;
 use crate::fsutil::atomic_write;
-use crate::source::SourceError;
 use crate::source::http;
+use crate::source::{Owner, SourceError};
 
 /// Every Google Health scope starts with this.
 pub const SCOPE_PREFIX: &str = "https://www.googleapis.com/auth/googlehealth.";
@@ -73,7 +73,46 @@ impl std::fmt::Debug for TokenFile {
     }
 }
 
+/// The token file's field for the account's `healthUserId`, written by `auth login` (or by
+/// the first run that had to ask for it), so that runs check the account binding without a
+/// request. Other tools' files lack it: syncbit then asks `users/me/identity`.
+pub const HEALTH_USER_ID: &str = "health_user_id";
+/// The token file's field for the account's `legacyUserId` (its Fitbit Web API id).
+pub const LEGACY_USER_ID: &str = "legacy_user_id";
+
 impl TokenFile {
+    /// The account the tokens belong to, when the file says.
+    pub fn owner(&self) -> Option<Owner> {
+        let text = |k: &str| {
+            self.extra
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Some(Owner {
+            id: text(HEALTH_USER_ID)?,
+            also: text(LEGACY_USER_ID).map(|l| (crate::source::fitbit::ID, l)),
+        })
+    }
+
+    /// Record the account the tokens belong to.
+    pub fn set_owner(&mut self, o: &Owner) {
+        self.extra.insert(
+            HEALTH_USER_ID.into(),
+            serde_json::Value::String(o.id.clone()),
+        );
+        match &o.also {
+            Some((_, l)) => {
+                self.extra
+                    .insert(LEGACY_USER_ID.into(), serde_json::Value::String(l.clone()));
+            }
+            None => {
+                self.extra.remove(LEGACY_USER_ID);
+            }
+        }
+    }
+
     /// The expiry; `None` when absent or unreadable (the token is then used until a 401).
     pub fn expires(&self) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(self.expires_at.trim())

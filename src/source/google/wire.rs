@@ -614,6 +614,8 @@ pub struct Profile {
 pub struct Identity {
     /// The Google Health user id.
     pub health_user_id: Option<String>,
+    /// The same account's Fitbit Web API encoded id.
+    pub legacy_user_id: Option<String>,
 }
 
 /// `GET users/me/pairedDevices`.

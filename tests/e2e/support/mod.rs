@@ -7,6 +7,7 @@ pub mod google_sim;
 pub mod sim;
 pub mod takeout_gen;
 pub mod vm;
+pub mod vmproxy;
 
 use std::process::Command;
 

@@ -40,8 +40,8 @@ fn agent() -> ureq::Agent {
         .build()
 }
 
-/// The TCP port `pid` listens on, read from `/proc/<pid>/net/tcp` and the socket inodes of its fds.
-fn listen_port(pid: u32) -> Option<u16> {
+/// The TCP port `pid` listens on (its first listening socket), read from `/proc/<pid>/net/tcp` and the socket inodes of its fds.
+pub fn listen_port(pid: u32) -> Option<u16> {
     let inodes: HashSet<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .ok()?
         .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
@@ -163,6 +163,11 @@ impl Vm {
 
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("vm.log")).unwrap_or_default()
+    }
+
+    /// `-storageDataPath`, to measure what the data takes on disk.
+    pub fn storage_path(&self) -> PathBuf {
+        self.dir.join("data")
     }
 
     /// `http://127.0.0.1:PORT`.
