@@ -685,7 +685,7 @@ impl Engine {
             Binding::Same => {}
             Binding::Unbound | Binding::Moved if self.opts.dry_run => {}
             Binding::Unbound => {
-                crate::info!(
+                crate::debug!(
                     "{} now belongs to {id} account {}",
                     self.opts.data_dir.display(),
                     owner.id

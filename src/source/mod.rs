@@ -186,9 +186,8 @@ pub struct Account {
 }
 
 /// Whose tokens a source holds: the source's stable id of the account, and the same
-/// account's id at another source when the answer tells it (the Google Health API's
-/// `legacyUserId` is the Fitbit Web API's encoded id), so a binding survives a switch of
-/// sources.
+/// account's id at another source when the answer tells it (a successor API may name the
+/// account's id at its predecessor), so a binding survives a switch of sources.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Owner {
     /// The account's id at this source.
