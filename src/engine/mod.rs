@@ -43,6 +43,10 @@ use progress::{Progress, count};
 /// Samples per push (about 4 MB of text before gzip).
 pub const BATCH_SAMPLES: usize = 50_000;
 
+/// Samples per push of an import (about 8 MB of text): fewer requests and state saves for a
+/// long stream, within the import's memory (two batches: one filled, one pushed).
+pub const IMPORT_BATCH_SAMPLES: usize = 100_000;
+
 /// The account is asked again after this long (time zone changes, first day).
 const ACCOUNT_MAX_AGE_HOURS: i64 = 24;
 
@@ -1155,7 +1159,7 @@ impl Engine {
         let id = self.source.id();
         self.writer.poll(&mut self.state, id, summary)?;
         self.writer.queue(records, piece)?;
-        if self.writer.batch.samples >= BATCH_SAMPLES {
+        if self.writer.batch.samples >= IMPORT_BATCH_SAMPLES {
             self.writer.flush(&mut self.state, id, summary)?;
         }
         Ok(())

@@ -208,26 +208,24 @@ pub(super) fn intraday(
                 Kind::DistanceCsv => "distance",
                 _ => "calories",
             };
-            let rows = csv_rows(buf, column, tally, path)?;
-            let mut points: Vec<(i64, f64, u16)> = Vec::with_capacity(rows.len());
+            let mut points: Vec<(i64, f64, u16)> = Vec::with_capacity(buf.len() / 32);
             let mut sources: Vec<String> = Vec::new();
-            for row in rows {
-                let Some((t, _)) = scan::iso_stamp(&row.time) else {
-                    tally.bad(path, row.line);
-                    continue;
+            csv_rows(buf, column, tally, path, |tally, line, time, value, src| {
+                let Some((t, _)) = scan::iso_stamp(time) else {
+                    tally.bad(path, line);
+                    return;
                 };
-                let value = match number_cell(&row.value) {
+                let value = match number_cell(value) {
                     Cell::Value(x) if x >= 0.0 => x * scale,
                     Cell::Value(_) | Cell::Placeholder => {
                         tally.skip(reason::PLACEHOLDER, 1);
-                        continue;
+                        return;
                     }
                     Cell::Bad => {
-                        tally.bad(path, row.line);
-                        continue;
+                        tally.bad(path, line);
+                        return;
                     }
                 };
-                let src = row.source.as_str();
                 let si = match sources.iter().position(|s| s == src) {
                     Some(i) => i,
                     None => {
@@ -236,7 +234,7 @@ pub(super) fn intraday(
                     }
                 } as u16;
                 points.push((t.and_utc().timestamp_millis(), value, si));
-            }
+            })?;
             let mut day_of = DayOf { cal, cur: None };
             // The day's source over all files (from the survey), else this file's own count.
             let here = one_source_per_day(&points, |ms| day_of.of(ms));
@@ -334,16 +332,9 @@ pub(super) fn one_source_per_day<T: Copy>(
     best.into_iter().map(|(d, (s, _))| (d, s)).collect()
 }
 
-/// A row of an intraday CSV file: its 1-based line, stamp, value and data source cells.
-pub(super) struct Row {
-    pub(super) line: usize,
-    pub(super) time: String,
-    pub(super) value: String,
-    pub(super) source: String,
-}
-
-/// The rows of an intraday CSV file, its columns found by name (`timestamp`, `value`, and
-/// `data source` when there is one); `no data`, empty and header-only files have none.
+/// Call `row(line, stamp, value, data source)` for every row of an intraday CSV file, its
+/// columns found by name (`timestamp`, `value`, and `data source` when there is one), with
+/// one record buffer for the whole file; `no data`, empty and header-only files have none.
 ///
 /// Errors: the header lacks `timestamp` or the value column.
 pub(super) fn csv_rows(
@@ -351,11 +342,12 @@ pub(super) fn csv_rows(
     value: &str,
     tally: &mut Tally,
     path: &str,
-) -> Result<Vec<Row>, String> {
+    mut row: impl FnMut(&mut Tally, usize, &str, &str, &str),
+) -> Result<(), String> {
     let text = buf.trim_ascii();
     if text.is_empty() || text.eq_ignore_ascii_case(b"no data") {
         tally.empty_files += 1;
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text);
     let header = rdr
@@ -367,26 +359,38 @@ pub(super) fn csv_rows(
     let val = col(value).ok_or_else(|| format!("no `{value}` column in its header"))?;
     let src = col("data source");
     let width = header.len();
-    let mut out = Vec::new();
+    let mut rec = csv::StringRecord::new();
     let mut any = false;
-    for rec in rdr.records() {
-        any = true;
-        let line = |p: Option<&csv::Position>| p.map(|p| p.line() as usize).unwrap_or(0);
-        match rec {
-            Ok(r) if r.len() == width => out.push(Row {
-                line: line(r.position()),
-                time: r[time].to_string(),
-                value: r[val].to_string(),
-                source: src.map(|i| r[i].trim().to_string()).unwrap_or_default(),
-            }),
-            Ok(r) => tally.bad(path, line(r.position())),
-            Err(e) => tally.bad(path, line(e.position())),
+    loop {
+        let line = rdr.position().line() as usize;
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) if rec.len() == width => {
+                any = true;
+                row(
+                    tally,
+                    line,
+                    &rec[time],
+                    &rec[val],
+                    src.map_or("", |i| rec[i].trim()),
+                );
+            }
+            Ok(true) => {
+                any = true;
+                tally.bad(path, line);
+            }
+            Err(e) => {
+                any = true;
+                tally.bad(path, e.position().map_or(line, |p| p.line() as usize));
+                // A broken row (bad UTF-8) ends at its line; an I/O error cannot happen on
+                // a buffer, so reading on is safe.
+            }
         }
     }
     if !any {
         tally.empty_files += 1;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A numeric cell.
