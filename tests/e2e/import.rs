@@ -930,3 +930,27 @@ fn a_truncated_file_spoils_only_itself_and_two_versions_of_a_file_are_not_mixed(
     let r = env.run(&["import", tree.path().to_str().unwrap()]);
     assert!(r.stderr.contains("all: 0 samples written"), "{}", r.stderr);
 }
+
+#[test]
+fn a_google_health_root_with_per_family_folders_imports_like_the_flat_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = Spec::small(20);
+    spec.hr_every_s = 900;
+    spec.root = "Takeout/Google Health";
+    spec.per_family_dirs = true;
+    let truth = takeout_gen::write_tree(dir.path(), &spec);
+    assert!(
+        dir.path()
+            .join("Takeout/Google Health/Physical Activity_GoogleData")
+            .read_dir()
+            .unwrap()
+            .any(|e| e.unwrap().path().is_dir()),
+        "the generator wrote no per-family folder"
+    );
+    let env = IEnv::new(false);
+    // Given at its product root, below any Takeout folder.
+    let root = dir.path().join("Takeout/Google Health");
+    let r = env.run(&["import", root.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr); // the generated malformed rows
+    assert_truth(&env, &truth);
+}
