@@ -105,8 +105,7 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
                 today
             }
         };
-        let (report, result) =
-            takeout::import(&mut e, &export, &plan, export_date, &survey.sources, &opts);
+        let (report, result) = takeout::import(&mut e, &export, &plan, export_date, &survey, &opts);
         stats.samples = report.summary.samples;
         print_summary(&report, e.opts.dry_run, result.is_ok());
         result?;

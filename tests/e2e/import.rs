@@ -954,3 +954,29 @@ fn a_google_health_root_with_per_family_folders_imports_like_the_flat_layout() {
     assert_eq!(r.code, 1, "{}", r.stderr); // the generated malformed rows
     assert_truth(&env, &truth);
 }
+
+#[test]
+fn heart_rate_after_the_json_s_last_record_comes_from_its_csv_twin() {
+    // A real export's classic heart-rate JSON ends the day before the export date; its CSV
+    // twin (one file per UTC day) has that day.
+    let (tree, truth) = generated(20, 900);
+    let ged = tree.path().join("Takeout/Fitbit/Global Export Data");
+    std::fs::remove_file(ged.join("heart_rate-2026-04-14.json")).unwrap();
+    let env = IEnv::new(false);
+    let r = env.run(&["import", tree.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr); // the generated malformed rows
+    assert!(
+        r.stderr
+            .contains("then its CSV twin after the JSON's last record"),
+        "{}",
+        r.stderr
+    );
+    let want = &truth.series["fitbit_heart_rate_intraday"];
+    let tz: Tz = "America/New_York".parse().unwrap();
+    let last = midnight_ms(tz, d("2026-04-14"));
+    assert!(
+        want.keys().any(|t| *t >= last),
+        "the truth has no export-day heart rate"
+    );
+    assert_truth(&env, &truth);
+}

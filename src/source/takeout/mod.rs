@@ -103,9 +103,13 @@ impl Tally {
 
 /// What `--plan` shows, and what the import reads.
 pub struct Plan {
-    /// Per family: the chosen kind's files (indexes into the export's members).
-    /// Per family: the encoding's first kind, and every file with its kind.
+    /// Per family: the chosen encoding's first kind, and every file (index into the export's
+    /// members) with its kind.
     files: BTreeMap<Family, (Kind, Vec<(usize, Kind)>)>,
+    /// Per minute or second series read from the classic JSON: the newest CSV twins, whose
+    /// samples after the JSON's last record are read too (a real export's JSON ends the day
+    /// before the export date, its CSV does not).
+    tails: BTreeMap<Family, Vec<(usize, Kind)>>,
     /// The zone of `Your Profile/Profile.csv`, when the export has one.
     pub profile_zone: Option<String>,
 }
@@ -147,14 +151,31 @@ impl Plan {
             e.0.push((kind, i));
             e.1 |= kind.preferred();
         }
+        let mut tails = BTreeMap::new();
         let files = found
             .into_iter()
             .filter_map(|(f, (kinds, has_preferred))| {
-                let chosen: Vec<(Kind, usize)> = kinds
+                let (chosen, other): (Vec<(Kind, usize)>, Vec<(Kind, usize)>) = kinds
                     .into_iter()
-                    .filter(|(k, _)| k.preferred() == has_preferred)
-                    .collect();
+                    .partition(|(k, _)| k.preferred() == has_preferred);
                 let kind = chosen.first()?.0;
+                if has_preferred && f.resource().is_some() && f != Family::Calories {
+                    let newest = chosen
+                        .iter()
+                        .filter_map(|(_, i)| name_date(export.members[*i].name()))
+                        .max();
+                    let from = newest.and_then(|d| d.pred_opt());
+                    let tail: Vec<(usize, Kind)> = other
+                        .into_iter()
+                        .filter(|(_, i)| {
+                            name_date(export.members[*i].name()).is_some_and(|d| Some(d) >= from)
+                        })
+                        .map(|(k, i)| (i, k))
+                        .collect();
+                    if !tail.is_empty() {
+                        tails.insert(f, tail);
+                    }
+                }
                 Some((f, (kind, chosen.into_iter().map(|(k, i)| (i, k)).collect())))
             })
             .collect();
@@ -164,6 +185,7 @@ impl Plan {
         });
         Plan {
             files,
+            tails,
             profile_zone,
         }
     }
@@ -251,6 +273,7 @@ impl Plan {
             .map(|(i, k)| (export.members[*i].path.as_str(), *k))
             .collect();
         let mut newest: Option<NaiveDate> = None;
+        let mut through: HashMap<Family, i64> = HashMap::new();
         let mut counts: HashMap<Family, HashMap<(NaiveDate, String), u64>> = HashMap::new();
         let _ = export.each(
             &|m| by_path.contains_key(m.path.as_str()) || csv_path.contains_key(m.path.as_str()),
@@ -259,10 +282,16 @@ impl Plan {
                 if Read::take(&mut *r, MAX_FILE).read_to_end(&mut buf).is_err() {
                     return Ok(());
                 }
-                if let Some(k) = by_path.get(m.path.as_str())
-                    && let Some(d) = newest_date(*k, &buf, cal)
-                {
-                    newest = newest.max(Some(d));
+                if let Some(k) = by_path.get(m.path.as_str()) {
+                    if let Some(d) = newest_date(*k, &buf, cal) {
+                        newest = newest.max(Some(d));
+                    }
+                    if let Some(f) = k.family().filter(|f| self.tails.contains_key(f))
+                        && let Some(t) = parse::newest_instant(&buf)
+                    {
+                        let e = through.entry(f).or_insert(t);
+                        *e = (*e).max(t);
+                    }
                 }
                 if let Some(f) = csv_path.get(m.path.as_str()).and_then(|k| k.family()) {
                     parse::count_sources(&buf, cal, counts.entry(f).or_default());
@@ -277,6 +306,7 @@ impl Plan {
         Survey {
             export_date: newest,
             sources,
+            through,
         }
     }
 }
@@ -289,6 +319,9 @@ pub struct Survey {
     /// Per intraday family read from CSV: each local day's data source (the one with the most
     /// rows that day, over all files).
     pub sources: HashMap<Family, HashMap<NaiveDate, String>>,
+    /// Per series read from the classic JSON: its newest instant, ms (the CSV tail starts
+    /// after it).
+    pub through: HashMap<Family, i64>,
 }
 
 /// What an import is asked to do.
@@ -373,14 +406,14 @@ pub fn import(
     export: &Export,
     plan: &Plan,
     export_date: NaiveDate,
-    sources: &HashMap<Family, HashMap<NaiveDate, String>>,
+    survey: &Survey,
     opts: &Options,
 ) -> (Report, Result<(), Exit>) {
     let mut report = Report {
         export_date: Some(export_date),
         ..Report::default()
     };
-    let result = run(e, export, plan, export_date, sources, opts, &mut report);
+    let result = run(e, export, plan, export_date, survey, opts, &mut report);
     (report, result)
 }
 
@@ -389,18 +422,32 @@ fn run(
     export: &Export,
     plan: &Plan,
     export_date: NaiveDate,
-    sources: &HashMap<Family, HashMap<NaiveDate, String>>,
+    survey: &Survey,
     opts: &Options,
     report: &mut Report,
 ) -> Result<(), Exit> {
     let cal = e.facts.cal;
-    let mut kinds: HashMap<&str, (Family, Kind)> = HashMap::new();
+    // Per file: its family, kind, and for a CSV tail the instant its samples must follow.
+    let mut kinds: HashMap<&str, (Family, Kind, Option<i64>)> = HashMap::new();
     for (f, (kind, idx)) in &plan.files {
         report.families.entry(*f).or_default().encoding = kind.encoding();
         for (i, k) in idx {
-            kinds.insert(export.members[*i].path.as_str(), (*f, *k));
+            kinds.insert(export.members[*i].path.as_str(), (*f, *k, None));
         }
     }
+    for (f, tail) in &plan.tails {
+        let Some(after) = survey.through.get(f) else {
+            continue;
+        };
+        if plan.files.contains_key(f) {
+            report.families.entry(*f).or_default().encoding =
+                "JSON (Global Export Data), then its CSV twin after the JSON's last record";
+            for (i, k) in tail {
+                kinds.insert(export.members[*i].path.as_str(), (*f, *k, Some(*after)));
+            }
+        }
+    }
+    let sources = &survey.sources;
     let total: u64 = export
         .members
         .iter()
@@ -423,7 +470,7 @@ fn run(
             report.interrupted = Some(code);
             return Ok(());
         }
-        let (family, kind) = kinds[m.path.as_str()];
+        let (family, kind, after) = kinds[m.path.as_str()];
         let prior = e.state.state.book(ID).files.get(&m.path).cloned();
         let tally = report.families.entry(family).or_default();
         let done_whole = |crc: u32| {
@@ -501,6 +548,10 @@ fn run(
             let (mut padding, mut outside, mut written, mut dup) = (0, 0, 0, 0);
             let metric = resource.metric();
             for (ms, v) in points {
+                if after.is_some_and(|a| ms <= a) {
+                    // The classic JSON has it.
+                    continue;
+                }
                 let d = day_of.of(ms);
                 if d > export_date {
                     padding += 1;

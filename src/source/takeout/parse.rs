@@ -269,6 +269,15 @@ pub(super) fn in_time_order(mut points: Vec<(i64, f64)>, tally: &mut Tally) -> V
     points
 }
 
+/// The newest instant of a UTC-stamped classic JSON series file, ms.
+pub(super) fn newest_instant(buf: &[u8]) -> Option<i64> {
+    Series::new(buf)
+        .ok()?
+        .filter_map(|p| p.ok()?.ok())
+        .map(|p| p.at.and_utc().timestamp_millis())
+        .max()
+}
+
 /// Count an intraday CSV file's rows per (local day, data source).
 pub(super) fn count_sources(
     buf: &[u8],
