@@ -155,7 +155,7 @@ impl Plan {
         let files = found
             .into_iter()
             .filter_map(|(f, (kinds, has_preferred))| {
-                let (chosen, other): (Vec<(Kind, usize)>, Vec<(Kind, usize)>) = kinds
+                let (chosen, other): (Vec<_>, Vec<_>) = kinds
                     .into_iter()
                     .partition(|(k, _)| k.preferred() == has_preferred);
                 let kind = chosen.first()?.0;
