@@ -450,6 +450,54 @@ impl Book {
         self.intraday.get(&day)?.get(resource).cloned()
     }
 
+    /// An export file written: whole (`window` `None`) or the samples of those local days, up
+    /// to `through_ms`. A new version of a file (a later export of the same day) keeps what
+    /// the earlier one recorded, so only what comes after is written again.
+    pub fn record_file(
+        &mut self,
+        path: String,
+        size: u64,
+        crc: u32,
+        through_ms: Option<i64>,
+        window: Option<(NaiveDate, NaiveDate)>,
+    ) {
+        let existed = self.files.contains_key(&path);
+        let f = self.files.entry(path).or_insert(ImportedFile {
+            size,
+            crc,
+            through_ms: None,
+            windows: Vec::new(),
+        });
+        (f.size, f.crc) = (size, crc);
+        f.through_ms = f.through_ms.max(through_ms);
+        match window {
+            None => f.windows.clear(),
+            // A file written whole before stays whole.
+            Some(w) if !existed || !f.windows.is_empty() => {
+                if !f.windows.contains(&w) {
+                    f.windows.push(w);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Daily values of an import family written for `first..=last`; adjacent and overlapping
+    /// ranges become one, to keep the state small.
+    pub fn record_days(&mut self, family: String, first: NaiveDate, last: NaiveDate) {
+        let ranges = self.days.entry(family).or_default();
+        ranges.push((first, last));
+        ranges.sort();
+        let mut merged: Vec<(NaiveDate, NaiveDate)> = Vec::with_capacity(ranges.len());
+        for (a, b) in ranges.drain(..) {
+            match merged.last_mut() {
+                Some(last) if a <= last.1.succ_opt().unwrap_or(last.1) => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        *ranges = merged;
+    }
+
     /// Whether an import wrote the daily values of `family` on `day`.
     pub fn imported_day(&self, family: &str, day: NaiveDate) -> bool {
         self.days
@@ -522,5 +570,75 @@ mod binding_tests {
         let mut back = back;
         back.start_over();
         assert!(back.account_id.is_none() && back.sources.is_empty() && back.version == VERSION);
+    }
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_file_written_in_windows_then_whole_and_a_later_version_of_it() {
+        let mut b = Book::default();
+        let p = "Global Export Data/heart_rate-2026-04-08.json".to_string();
+        b.record_file(
+            p.clone(),
+            10,
+            1,
+            Some(500),
+            Some((d("2026-04-08"), d("2026-04-08"))),
+        );
+        b.record_file(
+            p.clone(),
+            10,
+            1,
+            Some(500),
+            Some((d("2026-04-08"), d("2026-04-08"))),
+        );
+        let f = &b.files[&p];
+        assert_eq!(f.windows.len(), 1, "a window repeated is kept once");
+        assert!(f.has(d("2026-04-08"), 400) && !f.has(d("2026-04-09"), 400));
+        b.record_file(p.clone(), 10, 1, Some(900), None);
+        let f = &b.files[&p];
+        assert!(
+            f.windows.is_empty() && f.has(d("2026-04-09"), 900) && !f.has(d("2026-04-09"), 901)
+        );
+        // A longer version of the file (a later export): what it added comes after 900.
+        b.record_file(p.clone(), 20, 2, Some(1200), None);
+        let f = &b.files[&p];
+        assert_eq!((f.size, f.crc, f.through_ms), (20, 2, Some(1200)));
+        // A window over a file written whole keeps it whole.
+        b.record_file(
+            p.clone(),
+            20,
+            2,
+            Some(1200),
+            Some((d("2026-04-01"), d("2026-04-02"))),
+        );
+        assert!(b.files[&p].windows.is_empty());
+    }
+
+    #[test]
+    fn day_ranges_merge_when_they_touch_or_overlap() {
+        let mut b = Book::default();
+        b.record_days("steps".into(), d("2026-01-05"), d("2026-01-10"));
+        b.record_days("steps".into(), d("2026-01-01"), d("2026-01-04"));
+        b.record_days("steps".into(), d("2026-01-20"), d("2026-01-21"));
+        b.record_days("steps".into(), d("2026-01-09"), d("2026-01-12"));
+        assert_eq!(
+            b.days["steps"],
+            vec![
+                (d("2026-01-01"), d("2026-01-12")),
+                (d("2026-01-20"), d("2026-01-21"))
+            ]
+        );
+        assert!(
+            b.imported_day("steps", d("2026-01-12")) && !b.imported_day("steps", d("2026-01-13"))
+        );
+        assert!(!b.imported_day("sleep", d("2026-01-05")));
     }
 }

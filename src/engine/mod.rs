@@ -345,49 +345,12 @@ fn record(state: &mut StateFile, source: &str, r: Record) {
             crc,
             through_ms,
             window,
-        } => {
-            let existed = st.files.contains_key(&path);
-            let f = st.files.entry(path).or_insert(crate::state::ImportedFile {
-                size,
-                crc,
-                through_ms: None,
-                windows: Vec::new(),
-            });
-            // Another version of the file (a later export of the same day) adds what comes
-            // after the instants written from the earlier one.
-            (f.size, f.crc) = (size, crc);
-            f.through_ms = f.through_ms.max(through_ms);
-            match window {
-                None => f.windows.clear(),
-                // A file written whole before stays whole.
-                Some(w) if !existed || !f.windows.is_empty() => {
-                    if !f.windows.contains(&w) {
-                        f.windows.push(w);
-                    }
-                }
-                Some(_) => {}
-            }
-        }
+        } => st.record_file(path, size, crc, through_ms, window),
         Record::Days {
             family,
             first,
             last,
-        } => {
-            let ranges = st.days.entry(family).or_default();
-            ranges.push((first, last));
-            ranges.sort();
-            // Adjacent and overlapping ranges become one, to keep the state small.
-            let mut merged: Vec<(NaiveDate, NaiveDate)> = Vec::with_capacity(ranges.len());
-            for (a, b) in ranges.drain(..) {
-                match merged.last_mut() {
-                    Some(last) if a <= last.1.succ_opt().unwrap_or(last.1) => {
-                        last.1 = last.1.max(b)
-                    }
-                    _ => merged.push((a, b)),
-                }
-            }
-            *ranges = merged;
-        }
+        } => st.record_days(family, first, last),
     }
 }
 

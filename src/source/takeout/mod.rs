@@ -478,6 +478,19 @@ fn run(
                 .as_ref()
                 .is_some_and(|p| p.size == m.size && p.crc == crc && p.windows.is_empty())
         };
+        // A new version of a file written whole, in a windowed run: its record could not say
+        // which of its samples were written, so it waits for a run over the whole export.
+        if let (Some(p), Some(_)) = (&prior, opts.window())
+            && p.windows.is_empty()
+            && (m.crc.is_some_and(|c| c != p.crc) || p.size != m.size)
+        {
+            tally.failed.push(format!(
+                "{}: a newer version of a file imported whole before; import without --from/--to to add it",
+                m.path
+            ));
+            progress.advance(m.size, report.summary.samples);
+            return Ok(());
+        }
         // A file written whole before is read again only for the day totals it feeds.
         let needs_totals = family.total().is_some()
             && !covered(e.state.state.book(ID), family, m, export_date, opts);
