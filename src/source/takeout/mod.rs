@@ -120,7 +120,7 @@ pub struct PlanRow {
     pub family: Family,
     /// The encoding it is read from.
     pub encoding: &'static str,
-    /// Files, and their bytes.
+    /// Files.
     pub files: usize,
     /// Bytes of those files.
     pub bytes: u64,
