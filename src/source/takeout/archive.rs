@@ -83,8 +83,39 @@ pub const EXPECTED: &str = "a Google Takeout export of Fitbit data (a folder, .z
 /// The path of `full` below its product root, or `None` when it is not in one.
 fn below_root(full: &str) -> Option<String> {
     let parts: Vec<&str> = full.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
-    let top = parts.iter().position(|p| TOP_FOLDERS.contains(p))?;
-    (top + 1 < parts.len()).then(|| parts[top..].join("/"))
+    match parts.iter().position(|p| TOP_FOLDERS.contains(p)) {
+        Some(top) => (top + 1 < parts.len()).then(|| parts[top..].join("/")),
+        // The account export from before Google (`MyFitbitData/<name>/user-site-export/`),
+        // or its files loose in a folder: the same JSON files as `Global Export Data/`.
+        None => {
+            let name = *parts.last()?;
+            let classic = name.to_ascii_lowercase().ends_with(".json")
+                && super::files::classify(name).is_some();
+            classic.then(|| format!("Global Export Data/{name}"))
+        }
+    }
+}
+
+/// The path below the product root of a tar entry that is an export file to read.
+fn tar_member(entry: &tar::Entry<'_, impl Read>) -> Option<String> {
+    if !entry.header().entry_type().is_file() {
+        return None;
+    }
+    let below = below_root(&entry.path().ok()?.to_string_lossy())?;
+    (!ignored(&below)).then_some(below)
+}
+
+/// A reader that fails with the error that kept a file from being opened, so that the error
+/// spoils that file only, as one that breaks while it is read.
+struct Unopened(Option<io::Error>);
+
+impl Read for Unopened {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| io::Error::other("cannot be opened")))
+    }
 }
 
 /// Files never opened: documentation, and the large files that hold no health data.
@@ -273,19 +304,9 @@ impl Export {
         let mut a = Self::tar(p)?;
         for entry in a.entries().map_err(bad)? {
             let mut entry = entry.map_err(bad)?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let Some(below) = entry
-                .path()
-                .ok()
-                .and_then(|n| below_root(&n.to_string_lossy()))
-            else {
+            let Some(below) = tar_member(&entry) else {
                 continue;
             };
-            if ignored(&below) {
-                continue;
-            }
             // A tgz cannot be read out of order: the profile (a few hundred bytes) is kept
             // now, so that no pass is spent on it.
             if below.ends_with("Your Profile/Profile.csv") {
@@ -322,21 +343,27 @@ impl Export {
         .ok()
     }
 
-    /// Read one file (not for a `.tgz`: use [`Export::each`]).
+    /// Read one file (not for a `.tgz`: use [`Export::each`]). A file or member that cannot
+    /// be opened gives `f` a reader that fails with why.
     ///
-    /// Errors: the file or archive member cannot be read.
+    /// Errors: those of `f`.
     pub fn read<R>(
         &self,
         m: &Member,
         f: impl FnOnce(&mut dyn Read) -> io::Result<R>,
     ) -> io::Result<R> {
         match &m.at {
-            Location::File(p) => f(&mut BufReader::with_capacity(256 * 1024, File::open(p)?)),
+            Location::File(p) => match File::open(p) {
+                Ok(file) => f(&mut BufReader::with_capacity(256 * 1024, file)),
+                Err(e) => f(&mut Unopened(Some(e))),
+            },
             Location::Zip { part, index } => {
                 let (_, z) = &self.zips[*part];
                 let mut z = z.borrow_mut();
-                let mut file = z.by_index(*index).map_err(io::Error::other)?;
-                f(&mut file)
+                match z.by_index(*index) {
+                    Ok(mut file) => f(&mut file),
+                    Err(e) => f(&mut Unopened(Some(io::Error::other(e)))),
+                }
             }
             Location::Tar => Err(io::Error::other("a .tgz member is read in archive order")),
         }
@@ -368,19 +395,9 @@ impl Export {
                 break;
             }
             let mut entry = entry?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let Some(below) = entry
-                .path()
-                .ok()
-                .and_then(|n| below_root(&n.to_string_lossy()))
-            else {
+            let Some(below) = tar_member(&entry) else {
                 continue;
             };
-            if ignored(&below) {
-                continue;
-            }
             let Some(m) = self.members.get(i) else {
                 break;
             };
@@ -441,9 +458,40 @@ mod tests {
             Some("Global Export Data/sleep-2026-01-01.json")
         );
         assert_eq!(below_root("Takeout/Drive/notes.txt"), None);
+        assert_eq!(
+            below_root("MyFitbitData/Jane/user-site-export/heart_rate-2016-04-03.json").as_deref(),
+            Some("Global Export Data/heart_rate-2016-04-03.json")
+        );
+        assert_eq!(below_root("Downloads/holiday-2016-04-03.json"), None);
         assert!(ignored("Physical Activity_GoogleData/steps_readme.txt"));
         assert!(ignored(
             "Global Export Data/UserActivityProbabilities_2026-01-01.csv"
         ));
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_spoils_only_itself() {
+        let t = tempfile::tempdir().unwrap();
+        let ged = t.path().join("Global Export Data");
+        std::fs::create_dir_all(&ged).unwrap();
+        for n in ["sleep-2026-03-18.json", "steps-2026-03-18.json"] {
+            std::fs::write(ged.join(n), "[]").unwrap();
+        }
+        let e = Export::open(&[t.path().to_path_buf()]).unwrap();
+        std::fs::remove_file(ged.join("sleep-2026-03-18.json")).unwrap();
+        let mut seen = Vec::new();
+        e.each(&|_| true, &mut |m, r| {
+            let mut v = Vec::new();
+            seen.push((m.name().to_string(), r.read_to_end(&mut v).is_ok()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                ("sleep-2026-03-18.json".to_string(), false),
+                ("steps-2026-03-18.json".to_string(), true)
+            ]
+        );
     }
 }
