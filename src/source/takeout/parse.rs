@@ -226,13 +226,7 @@ pub(super) fn intraday(
                         return;
                     }
                 };
-                let si = match sources.iter().position(|s| s == src) {
-                    Some(i) => i,
-                    None => {
-                        sources.push(src.to_string());
-                        sources.len() - 1
-                    }
-                } as u16;
+                let si = source_index(&mut sources, src);
                 points.push((t.and_utc().timestamp_millis(), value, si));
             })?;
             let mut day_of = DayOf { cal, cur: None };
@@ -341,6 +335,38 @@ pub(super) fn one_source_per_day<T: Copy>(
     best.into_iter().map(|(d, (s, _))| (d, s)).collect()
 }
 
+/// The index of data source `src` in `sources` (a file names a few), added when new.
+fn source_index(sources: &mut Vec<String>, src: &str) -> u16 {
+    match sources.iter().position(|s| s == src) {
+        Some(i) => i as u16,
+        None => {
+            sources.push(src.to_string());
+            (sources.len() - 1) as u16
+        }
+    }
+}
+
+/// A CSV file's reader and its header.
+type CsvFile<'b> = (csv::Reader<&'b [u8]>, csv::StringRecord);
+
+/// A CSV reader of `buf` and its header; `None` (counted as a file without records) for an
+/// empty file or one reading `no data`.
+///
+/// Errors: no header.
+fn csv_reader<'b>(buf: &'b [u8], tally: &mut Tally) -> Result<Option<CsvFile<'b>>, String> {
+    let text = buf.trim_ascii();
+    if text.is_empty() || text.eq_ignore_ascii_case(b"no data") {
+        tally.empty_files += 1;
+        return Ok(None);
+    }
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text);
+    let header = rdr
+        .headers()
+        .map_err(|e| format!("no CSV header: {e}"))?
+        .clone();
+    Ok(Some((rdr, header)))
+}
+
 /// Call `row(line, stamp, value, data source)` for every row of an intraday CSV file, its
 /// columns found by name (`timestamp`, `value`, and `data source` when there is one), with
 /// one record buffer for the whole file; `no data`, empty and header-only files have none.
@@ -353,16 +379,9 @@ pub(super) fn csv_rows(
     path: &str,
     mut row: impl FnMut(&mut Tally, usize, &str, &str, &str),
 ) -> Result<(), String> {
-    let text = buf.trim_ascii();
-    if text.is_empty() || text.eq_ignore_ascii_case(b"no data") {
-        tally.empty_files += 1;
+    let Some((mut rdr, header)) = csv_reader(buf, tally)? else {
         return Ok(());
-    }
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text);
-    let header = rdr
-        .headers()
-        .map_err(|e| format!("no CSV header: {e}"))?
-        .clone();
+    };
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
     let time = col("timestamp").ok_or("no `timestamp` column in its header")?;
     let val = col(value).ok_or_else(|| format!("no `{value}` column in its header"))?;
@@ -619,16 +638,9 @@ pub(super) fn csv_daily(
         Kind::TemperatureComputed => ("sleep_end", &[]),
         _ => return Err("not a daily file".into()),
     };
-    let text = buf.trim_ascii();
-    if text.is_empty() || text.eq_ignore_ascii_case(b"no data") {
-        tally.empty_files += 1;
+    let Some((mut rdr, header)) = csv_reader(buf, tally)? else {
         return Ok(());
-    }
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text);
-    let header = rdr
-        .headers()
-        .map_err(|e| format!("no CSV header: {e}"))?
-        .clone();
+    };
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
     let date_i = col(date_col).ok_or_else(|| format!("no `{date_col}` column in its header"))?;
     let src_i = col("data source");
@@ -711,13 +723,7 @@ pub(super) fn csv_daily(
             continue;
         }
         let src = src_i.and_then(|i| rec.get(i)).unwrap_or("").trim();
-        let si = match sources.iter().position(|s| s == src) {
-            Some(i) => i,
-            None => {
-                sources.push(src.to_string());
-                sources.len() - 1
-            }
-        } as u16;
+        let si = source_index(&mut sources, src);
         rows.push((d, values, si));
     }
     if !any {
