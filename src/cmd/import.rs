@@ -52,9 +52,17 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
         archive::OpenError::NotExport(m) => Exit::usage(m),
         archive::OpenError::Io(m) => Exit::failure(m),
     })?;
-    let plan = Plan::new(&export, &families);
+    // Read only: the run takes the lock and reads it again.
+    let state = crate::config::data_dir_of(g)
+        .and_then(|d| crate::state::StateFile::load(&d).ok())
+        .map(|s| s.state);
+    let earlier = state
+        .as_ref()
+        .map(|s| s.book(takeout::ID).clone())
+        .unwrap_or_default();
     // The export date comes from every family, also those not asked for.
-    let whole = Plan::new(&export, &Family::ALL);
+    let whole = Plan::new(&export, &earlier);
+    let plan = whole.only(&families);
     if plan.is_empty() {
         return Err(Exit::usage(if a.families.is_some() {
             "the export holds none of the families asked for with --families".to_string()
@@ -65,7 +73,8 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
             )
         }));
     }
-    let (tz, zone_from) = zone(g, &plan)?;
+    let cached_zone = state.and_then(|s| s.profile_timezone);
+    let (tz, zone_from) = zone(g, &plan, cached_zone.as_deref())?;
     let opts = Options { from, to };
     let cal = crate::calendar::Calendar::new(tz);
     if a.plan {
@@ -131,7 +140,7 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
 /// zone a live source cached in the state; with where it came from.
 ///
 /// Errors: exit 2 when none is known or a name is not an IANA zone.
-fn zone(g: &Global, plan: &Plan) -> Result<(Tz, &'static str), Exit> {
+fn zone(g: &Global, plan: &Plan, cached: Option<&str>) -> Result<(Tz, &'static str), Exit> {
     let parse = |name: &str, v: &str| {
         v.trim().parse::<Tz>().map_err(|_| {
             Exit::usage(format!(
@@ -160,12 +169,7 @@ fn zone(g: &Global, plan: &Plan) -> Result<(Tz, &'static str), Exit> {
     if let Some(v) = given {
         return Ok((parse("SYNCBIT_TIMEZONE", v)?, "SYNCBIT_TIMEZONE"));
     }
-    let dir = crate::config::data_dir_of(g);
-    if let Some(z) = dir
-        .and_then(|d| crate::state::StateFile::load(&d).ok())
-        .and_then(|s| s.state.profile_timezone)
-        .and_then(|z| z.parse::<Tz>().ok())
-    {
+    if let Some(z) = cached.and_then(|z| z.parse::<Tz>().ok()) {
         return Ok((z, "the account's zone in the state file"));
     }
     Err(Exit::usage(

@@ -411,28 +411,16 @@ fn april_2026_export_writes_what_the_files_say_at_the_right_instants() {
     assert_no_duplicates(&env.vm.export_all());
 }
 
-/// A tree `Takeout/Fitbit/Global Export Data/` of links to the 2015–2017 files.
-fn aus_tree(src: &Path) -> tempfile::TempDir {
-    let t = tempfile::tempdir().unwrap();
-    let ged = t.path().join("Takeout/Fitbit/Global Export Data");
-    std::fs::create_dir_all(&ged).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let p = e.unwrap().path();
-        std::os::unix::fs::symlink(&p, ged.join(p.file_name().unwrap())).unwrap();
-    }
-    t
-}
-
 #[test]
 fn australian_dst_days_get_daily_values_at_local_midnight_and_no_duplicate_instants() {
     let Some(aus) = aus_2016() else { return };
     let env = IEnv::new(false);
-    let tree = aus_tree(&aus);
+    // The files loose in one folder, as the pre-Google export's `user-site-export/` holds them.
     let r = env.run(&[
         "import",
         "--timezone",
         "Australia/Sydney",
-        tree.path().to_str().unwrap(),
+        aus.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     env.vm.flush();
@@ -999,4 +987,39 @@ fn heart_rate_after_the_json_s_last_record_comes_from_its_csv_twin() {
         "the truth has no export-day heart rate"
     );
     assert_truth(&env, &truth);
+}
+
+#[test]
+fn a_part_imported_alone_then_all_parts_keep_one_encoding_per_family() {
+    // The first zip part of a split export may hold only `Global Export Data`: calories come
+    // from the JSON then, and must stay so when every part is imported.
+    let (tree, _) = generated(20, 900);
+    let first = copy_tree(tree.path());
+    std::fs::remove_dir_all(
+        first
+            .path()
+            .join("Takeout/Fitbit/Physical Activity_GoogleData"),
+    )
+    .unwrap();
+    let env = IEnv::new(false);
+    let r = env.run(&["import", first.path().to_str().unwrap()]);
+    assert!(
+        r.stderr.contains("calories: ") && r.stderr.contains("JSON"),
+        "{}",
+        r.stderr
+    );
+    env.vm.flush();
+    let before = env.points("fitbit_calories_intraday", "")[""].len();
+    assert!(before > 1000, "{before}");
+    let r = env.run(&["import", tree.path().to_str().unwrap()]);
+    assert!(
+        r.stderr
+            .contains("calories: an earlier import read the other encoding"),
+        "{}",
+        r.stderr
+    );
+    env.vm.flush();
+    assert_no_duplicates(&env.export("fitbit_calories_intraday"));
+    assert_no_duplicates(&env.export("fitbit_calories_total"));
+    assert_eq!(env.points("fitbit_calories_intraday", "")[""].len(), before);
 }

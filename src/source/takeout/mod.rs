@@ -133,7 +133,20 @@ pub struct PlanRow {
 impl Plan {
     /// Choose one encoding per wanted family (the preferred one when the export has it), and
     /// read the profile's zone.
-    pub fn new(export: &Export, wanted: &[Family]) -> Plan {
+    ///
+    /// A family an earlier import (`earlier`, the state's import book) read from one encoding
+    /// keeps it while this export has it: an export's parts imported one by one must not
+    /// write a family twice, once from each encoding.
+    pub fn new(export: &Export, earlier: &Book) -> Plan {
+        let mut before: HashMap<Family, bool> = HashMap::new();
+        for path in earlier.files.keys() {
+            if let Some(k) = classify(path)
+                && let Some(f) = k.family()
+            {
+                // A CSV tail is read along with the JSON: any preferred file decides.
+                *before.entry(f).or_insert(false) |= k.preferred();
+            }
+        }
         let mut found: BTreeMap<Family, (Vec<(Kind, usize)>, bool)> = BTreeMap::new();
         let mut profile = None;
         for (i, m) in export.members.iter().enumerate() {
@@ -144,7 +157,7 @@ impl Plan {
                 profile = Some(i);
                 continue;
             }
-            let Some(f) = kind.family().filter(|f| wanted.contains(f)) else {
+            let Some(f) = kind.family() else {
                 continue;
             };
             let e = found.entry(f).or_default();
@@ -155,11 +168,21 @@ impl Plan {
         let files = found
             .into_iter()
             .filter_map(|(f, (kinds, has_preferred))| {
+                let preferred = match before.get(&f) {
+                    Some(&p) if p != has_preferred && kinds.iter().any(|(k, _)| k.preferred() == p) => {
+                        crate::warn!(
+                            "{}: an earlier import read the other encoding; keeping it, so that nothing is written twice",
+                            f.key()
+                        );
+                        p
+                    }
+                    _ => has_preferred,
+                };
                 let (chosen, other): (Vec<_>, Vec<_>) = kinds
                     .into_iter()
-                    .partition(|(k, _)| k.preferred() == has_preferred);
+                    .partition(|(k, _)| k.preferred() == preferred);
                 let kind = chosen.first()?.0;
-                if has_preferred && f.resource().is_some() && f != Family::Calories {
+                if preferred && f.resource().is_some() && f != Family::Calories {
                     let newest = chosen
                         .iter()
                         .filter_map(|(_, i)| name_date(export.members[*i].name()))
@@ -187,6 +210,26 @@ impl Plan {
             files,
             tails,
             profile_zone,
+        }
+    }
+
+    /// The same plan for `families` only.
+    pub fn only(&self, families: &[Family]) -> Plan {
+        let keep = |f: &Family| families.contains(f);
+        Plan {
+            files: self
+                .files
+                .iter()
+                .filter(|(f, _)| keep(f))
+                .map(|(f, v)| (*f, v.clone()))
+                .collect(),
+            tails: self
+                .tails
+                .iter()
+                .filter(|(f, _)| keep(f))
+                .map(|(f, v)| (*f, v.clone()))
+                .collect(),
+            profile_zone: self.profile_zone.clone(),
         }
     }
 
