@@ -78,7 +78,8 @@ pub struct Export {
 /// What an export must look like, for messages.
 pub const EXPECTED: &str = "a Google Takeout export of Fitbit data (a folder, .zip parts or a .tgz with its \
      Takeout/Fitbit/ or Takeout/Google Health/ folder, holding e.g. Global Export Data/ or \
-     Physical Activity_GoogleData/)";
+     Physical Activity_GoogleData/), or the JSON files of the older Fitbit export \
+     (heart_rate-YYYY-MM-DD.json, …)";
 
 /// The path of `full` below its product root, or `None` when it is not in one.
 fn below_root(full: &str) -> Option<String> {
