@@ -119,13 +119,7 @@ pub fn run(g: &Global, a: &ImportArgs) -> Result<(), Exit> {
         print_summary(&report, e.opts.dry_run, result.is_ok());
         result?;
         if let Some(code) = report.interrupted {
-            return Err(Exit::new(
-                code,
-                format!(
-                    "interrupted; {} written, progress saved; the next run resumes",
-                    count(report.summary.samples as u64, "sample")
-                ),
-            ));
+            return Err(crate::engine::interrupted(code, report.summary.samples));
         }
         if report.incomplete() {
             return Err(Exit::failure(

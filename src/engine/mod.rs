@@ -1143,7 +1143,7 @@ impl Engine {
 }
 
 /// The exit after SIGINT/SIGTERM, which stopped the run at a request boundary.
-fn interrupted(code: u8, samples: usize) -> Exit {
+pub fn interrupted(code: u8, samples: usize) -> Exit {
     Exit::new(
         code,
         format!(

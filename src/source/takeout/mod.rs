@@ -420,7 +420,18 @@ struct Live<'a> {
     books: Vec<&'a Book>,
 }
 
-impl Live<'_> {
+impl<'a> Live<'a> {
+    /// The books of every source but imports.
+    fn of(state: &'a crate::state::State) -> Live<'a> {
+        Live {
+            books: state
+                .books()
+                .filter(|(id, _)| *id != ID)
+                .map(|(_, b)| b)
+                .collect(),
+        }
+    }
+
     fn intraday(&self, r: Resource, day: NaiveDate) -> Option<Option<i64>> {
         self.books.iter().find_map(|b| {
             let p = b.intraday_progress(day, r.key())?;
@@ -583,15 +594,7 @@ fn run(
             }
         };
         if let Some(resource) = family.resource() {
-            let live = Live {
-                books: e
-                    .state
-                    .state
-                    .books()
-                    .filter(|(id, _)| *id != ID)
-                    .map(|(_, b)| b)
-                    .collect(),
-            };
+            let live = Live::of(&e.state.state);
             let mut piece = e.batch();
             let mut day_of = DayOf {
                 cal: &cal,
@@ -774,18 +777,9 @@ fn write_days(
                 continue;
             }
             let book = e.state.state.book(ID);
-            let live = f.live().is_some_and(|lf| {
-                Live {
-                    books: e
-                        .state
-                        .state
-                        .books()
-                        .filter(|(id, _)| *id != ID)
-                        .map(|(_, b)| b)
-                        .collect(),
-                }
-                .daily(lf, d)
-            });
+            let live = f
+                .live()
+                .is_some_and(|lf| Live::of(&e.state.state).daily(lf, d));
             if book.imported_day(f.key(), d) || live {
                 before += 1;
                 continue;
