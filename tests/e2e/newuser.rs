@@ -426,7 +426,10 @@ fn newuser_backfill_plan_refuses_what_the_run_refuses() {
             let out = c.output().unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{a:?}: {err}");
-            assert!(err.contains(needle), "{a:?}: {err}");
+            // When the simulator's today is already UTC tomorrow (its zone is east of UTC,
+            // near midnight), both refuse it before knowing the zone, as not in the past.
+            let early = needle == "nothing to backfill" && err.contains("is not in the past");
+            assert!(err.contains(needle) || early, "{a:?}: {err}");
         }
     }
     assert_eq!(env.sim.data_calls(), 0);
